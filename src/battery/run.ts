@@ -1,0 +1,198 @@
+/**
+ * Runs the provider battery against a base URL: each case's request is built fresh, sent, and
+ * its answer judged in full by the check engine plus the case's own expectation.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+
+import { Recorder } from '../engine/recorder.js';
+import { judgeResponse } from '../engine/response.js';
+import { DEFAULT_SEND_OPTIONS, send, type SendOptions } from '../http/send.js';
+import { catalogue } from '../spec/catalogue.js';
+import { tokenSpec } from '../spec/openapi.js';
+import type { Exchange, Finding, Profile } from '../types.js';
+import { toolVersion } from '../version.js';
+import { batteryCases, type AcceptedAnswer, type BatteryCase, type CaseInputs } from './cases.js';
+
+export interface BatteryOptions {
+  baseUrl: URL;
+  clientId: string;
+  privateKey: KeyObject;
+  profile: Profile;
+  path?: string;
+  windowMs?: number;
+  send?: SendOptions;
+  clock?: () => number;
+  cases?: readonly BatteryCase[];
+  /** Called as each case completes (progress output). */
+  onCase?: (result: CaseResult) => void;
+}
+
+export type Verdict = 'pass' | 'fail' | 'skipped';
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  because: string;
+  accepts: AcceptedAnswer[];
+  verdict: Verdict;
+  exchange?: Exchange;
+  findings: Finding[];
+  evaluated: string[];
+  durationMs: number;
+}
+
+export interface Summary {
+  cases: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+export interface BatteryReport {
+  mode: 'provider';
+  tool: { name: 'snapcheck'; version: string };
+  spec: { openapiSha256: string; rulesVersion: number; rulesSha256: string };
+  target: string;
+  profile: Profile;
+  startedAt: string;
+  durationMs: number;
+  /** True when the target could not be reached at all (exit code 3). */
+  unreachable: boolean;
+  cases: CaseResult[];
+  summary: Summary;
+}
+
+/** Consecutive transport failures after which the remaining cases are skipped. */
+const GIVE_UP_AFTER = 2;
+
+function outcome(exchange: Exchange, testCase: BatteryCase, recorder: Recorder): void {
+  const response = exchange.response;
+  if (!response || !recorder.applies('battery.outcome')) return;
+
+  let responseCode = '(none)';
+  try {
+    const body = JSON.parse(response.body.toString('utf8')) as { responseCode?: unknown };
+    if (typeof body?.responseCode === 'string') responseCode = body.responseCode;
+  } catch {
+    // The body's own findings say why it is not JSON.
+  }
+
+  const accepted = testCase.accepts.some(
+    (answer) => answer.status === response.status && answer.responseCode === responseCode,
+  );
+  if (accepted) return;
+
+  const expected = testCase.accepts.map((a) => `${a.status} ${a.responseCode}`).join(' or ');
+  recorder.fail('battery.outcome', {
+    location: 'response',
+    message: `answered ${response.status} ${responseCode}; expected ${expected}`,
+    expected,
+    actual: `${response.status} ${responseCode}`,
+    hint: `${testCase.because} See the case's accepted answers.`,
+  });
+}
+
+function summarise(cases: CaseResult[]): Summary {
+  const count = (severity: Finding['severity']): number =>
+    cases.reduce((n, c) => n + c.findings.filter((f) => f.severity === severity).length, 0);
+  return {
+    cases: cases.length,
+    passed: cases.filter((c) => c.verdict === 'pass').length,
+    failed: cases.filter((c) => c.verdict === 'fail').length,
+    skipped: cases.filter((c) => c.verdict === 'skipped').length,
+    errors: count('error'),
+    warnings: count('warning'),
+    infos: count('info'),
+  };
+}
+
+/** Runs every case in order; never throws for a misbehaving provider. */
+export async function runBattery(options: BatteryOptions): Promise<BatteryReport> {
+  const clock = options.clock ?? Date.now;
+  const started = clock();
+  const path = options.path ?? tokenSpec().path;
+  const windowMs = options.windowMs ?? 5 * 60_000;
+  const inputs: CaseInputs = {
+    clientId: options.clientId,
+    privateKey: options.privateKey,
+    strangerKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    path,
+    now: clock,
+    windowMs,
+  };
+
+  const results: CaseResult[] = [];
+  let transportFailures = 0;
+  let unreachable = false;
+
+  for (const testCase of options.cases ?? batteryCases) {
+    if (unreachable || transportFailures >= GIVE_UP_AFTER) {
+      results.push(skipped(testCase, unreachable));
+      continue;
+    }
+
+    const caseStart = performance.now();
+    const exchange = await send(
+      options.baseUrl,
+      testCase.build(inputs),
+      options.send ?? DEFAULT_SEND_OPTIONS,
+    );
+    const judgement = judgeResponse(exchange, { profile: options.profile, now: clock(), windowMs });
+    const recorder = new Recorder(options.profile);
+    outcome(exchange, testCase, recorder);
+
+    const findings = [...judgement.findings, ...recorder.findings];
+    const result: CaseResult = {
+      id: testCase.id,
+      title: testCase.title,
+      because: testCase.because,
+      accepts: testCase.accepts,
+      verdict: findings.some((f) => f.severity === 'error') ? 'fail' : 'pass',
+      exchange,
+      findings,
+      evaluated: [...new Set([...judgement.evaluated, ...recorder.judgement().evaluated])],
+      durationMs: Math.round(performance.now() - caseStart),
+    };
+    results.push(result);
+    options.onCase?.(result);
+
+    transportFailures = exchange.failure ? transportFailures + 1 : 0;
+    if (exchange.failure?.kind === 'connect') unreachable = true;
+  }
+
+  const rules = catalogue();
+  return {
+    mode: 'provider',
+    tool: { name: 'snapcheck', version: toolVersion },
+    spec: {
+      openapiSha256: tokenSpec().sha256,
+      rulesVersion: rules.version,
+      rulesSha256: rules.sha256,
+    },
+    target: new URL(path, options.baseUrl).toString(),
+    profile: options.profile,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Math.round(clock() - started),
+    unreachable,
+    cases: results,
+    summary: summarise(results),
+  };
+}
+
+function skipped(testCase: BatteryCase, unreachable: boolean): CaseResult {
+  return {
+    id: testCase.id,
+    title: testCase.title,
+    because: unreachable
+      ? 'skipped: the target is unreachable'
+      : `skipped: ${GIVE_UP_AFTER} cases in a row got no answer`,
+    accepts: testCase.accepts,
+    verdict: 'skipped',
+    findings: [],
+    evaluated: [],
+    durationMs: 0,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * `snapcheck provider <url>` and the main job (`snapcheck` with no arguments): run the battery,
+ * stream the console report, optionally write the JSON report, and choose the exit code.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+
+import { runBattery, type BatteryReport } from '../battery/run.js';
+import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
+import { startProvider } from '../provider/server.js';
+import { caseBlock, reportFooter, reportHeader } from '../report/console.js';
+import { renderJson } from '../report/json.js';
+import { readPrivateKeyFile } from '../signature/keys.js';
+import { catalogue } from '../spec/catalogue.js';
+import { tokenSpec } from '../spec/openapi.js';
+import type { Profile } from '../types.js';
+import { toolVersion } from '../version.js';
+
+export interface BatteryCommandOptions {
+  profile: Profile;
+  path?: string;
+  json?: string;
+  timeout: number;
+  window: number;
+}
+
+export interface Output {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+async function runAndReport(
+  baseUrl: URL,
+  clientId: string,
+  privateKey: KeyObject,
+  options: BatteryCommandOptions,
+  output: Output,
+): Promise<ExitCodeValue> {
+  const path = options.path ?? tokenSpec().path;
+  const rules = catalogue();
+  output.out(
+    reportHeader({
+      tool: { name: 'snapcheck', version: toolVersion },
+      target: new URL(path, baseUrl).toString(),
+      profile: options.profile,
+      spec: {
+        openapiSha256: tokenSpec().sha256,
+        rulesVersion: rules.version,
+        rulesSha256: rules.sha256,
+      },
+    }),
+  );
+
+  const report = await runBattery({
+    baseUrl,
+    clientId,
+    privateKey,
+    profile: options.profile,
+    path,
+    windowMs: options.window * 1000,
+    send: { timeoutMs: options.timeout, maxResponseBytes: 1 << 20 },
+    onCase: (result) => output.out(caseBlock(result)),
+  });
+  for (const result of report.cases.filter((c) => c.verdict === 'skipped')) {
+    output.out(caseBlock(result));
+  }
+
+  const conforming = report.summary.failed === 0 && !report.unreachable;
+  output.out(reportFooter(report, conforming));
+  if (options.json) writeReport(options.json, report, conforming);
+
+  if (report.unreachable) return ExitCode.unreachable;
+  return conforming ? ExitCode.conforming : ExitCode.notConforming;
+}
+
+/** Writes the JSON report after the console report, so a write failure loses no verdict. */
+function writeReport(path: string, report: BatteryReport, conforming: boolean): void {
+  try {
+    writeFileSync(path, renderJson(report, conforming));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new SnapcheckError(
+      'ERR_REPORT_WRITE',
+      `cannot write the JSON report to ${path} (${reason}); the console report above stands`,
+    );
+  }
+}
+
+/** Parses and checks the provider's base URL. */
+export function parseBaseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new SnapcheckError(
+      'ERR_BAD_URL',
+      `not a URL: ${text} (expected e.g. http://127.0.0.1:8080)`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SnapcheckError(
+      'ERR_BAD_URL',
+      `unsupported scheme ${url.protocol} in ${text}: use http or https`,
+    );
+  }
+  return url;
+}
+
+export async function providerCommand(
+  baseUrl: string,
+  options: BatteryCommandOptions & { clientId: string; privateKey: string; passphraseEnv?: string },
+  output: Output,
+): Promise<ExitCodeValue> {
+  const url = parseBaseUrl(baseUrl);
+  let passphrase: string | undefined;
+  if (options.passphraseEnv) {
+    passphrase = process.env[options.passphraseEnv];
+    if (passphrase === undefined) {
+      throw new SnapcheckError(
+        'ERR_PASSPHRASE_ENV',
+        `environment variable ${options.passphraseEnv} (from --passphrase-env) is not set`,
+      );
+    }
+  }
+  const key = readPrivateKeyFile(
+    options.privateKey,
+    passphrase === undefined ? {} : { passphrase },
+  );
+  for (const repair of key.repairs)
+    output.err(`snapcheck: private key repaired: ${repair.message}`);
+  for (const warning of key.warnings) output.err(`snapcheck: warning: ${warning}`);
+  return runAndReport(url, options.clientId, key.key, options, output);
+}
+
+/** The main job: a throwaway key pair, the reference provider in-process, the whole battery. */
+export async function mainJob(
+  options: BatteryCommandOptions,
+  output: Output,
+): Promise<ExitCodeValue> {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const clientId = 'MCH-0008-1296507211683';
+  const provider = await startProvider({
+    clients: [{ clientId, publicKeys: [pair.publicKey] }],
+    profile: options.profile,
+    windowMs: options.window * 1000,
+    ...(options.path ? { path: options.path } : {}),
+  });
+  try {
+    output.out(`reference provider started at ${provider.url} with a fresh 2048-bit key pair\n`);
+    return await runAndReport(new URL(provider.url), clientId, pair.privateKey, options, output);
+  } finally {
+    await provider.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The snapcheck command line. Every failure the user can fix ends in one line on stderr and a
+ * distinct exit code (README "Exit codes"); nothing here prints a stack trace.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
+import { profiles, type Profile } from '../types.js';
+import { toolVersion } from '../version.js';
+import { mainJob, providerCommand, type Output } from './battery-command.js';
+import { mockCommand } from './mock-command.js';
+import { renderRules } from './rules-command.js';
+
+const output: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function positiveInteger(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) {
+      throw new InvalidArgumentError(`${name} must be a whole number, got ${value}`);
+    }
+    return parsed;
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const profileOption = (): Option =>
+  new Option('--profile <profile>', 'which source settles disagreements')
+    .choices(profiles as Profile[])
+    .default('doku');
+
+const batteryOptions = (command: Command): Command =>
+  command
+    .addOption(profileOption())
+    .option('--path <path>', 'token path (other SNAP providers: /v1.0/access-token/b2b)')
+    .option('--json <file>', 'also write the report as JSON to this file')
+    .option('--timeout <ms>', 'per-request timeout in ms', positiveInteger('--timeout'), 5000)
+    .option('--window <seconds>', 'accepted X-TIMESTAMP skew', positiveInteger('--window'), 300);
+
+let exitCode: ExitCodeValue = ExitCode.conforming;
+
+function buildProgram(): Command {
+  const program = new Command('snapcheck')
+    .description(
+      'Conformance checks for the SNAP B2B access-token endpoint (DOKU).\n' +
+        'With no command: start the reference provider with a fresh key pair and run the\n' +
+        'provider battery against it.',
+    )
+    .version(toolVersion)
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  batteryOptions(program).action(async (options) => {
+    exitCode = await mainJob(options, output);
+  });
+
+  batteryOptions(
+    program
+      .command('provider')
+      .description('run the provider battery against any token endpoint')
+      .argument('<base-url>', 'e.g. http://127.0.0.1:8080 or https://provider.example')
+      .requiredOption('--client-id <id>', 'X-CLIENT-KEY to send')
+      .requiredOption('--private-key <file>', 'the client private key (PEM)')
+      .option('--passphrase-env <var>', 'environment variable holding the key passphrase'),
+  ).action(async (baseUrl: string, options) => {
+    exitCode = await providerCommand(baseUrl, options, output);
+  });
+
+  program
+    .command('mock')
+    .description('run the reference provider until interrupted')
+    .option('--port <n>', 'port to listen on (0: a free one)', positiveInteger('--port'), 0)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--client <id=file>', 'register a client and its public key (repeatable)', collect, [])
+    .addOption(profileOption())
+    .option('--path <path>', 'token path')
+    .option('--window <seconds>', 'accepted X-TIMESTAMP skew', positiveInteger('--window'), 300)
+    .action(async (options) => {
+      const provider = await mockCommand(options, output);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => void provider.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  program
+    .command('rules')
+    .description('print the rule catalogue')
+    .addOption(
+      new Option('--profile <profile>', 'show severities for one profile').choices(
+        profiles as Profile[],
+      ),
+    )
+    .option('--json', 'as JSON')
+    .action((options: { profile?: Profile; json?: boolean }) => {
+      output.out(renderRules(options.json ? 'json' : 'text', options.profile).trimEnd());
+    });
+
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    exitCode = handle(error);
+  }
+  process.exitCode = exitCode;
+}
+
+function handle(error: unknown): ExitCodeValue {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every other parse problem is a usage error.
+    const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+    return benign.includes(error.code) ? ExitCode.conforming : ExitCode.usage;
+  }
+  if (error instanceof SnapcheckError) {
+    output.err(`snapcheck: ${error.message}`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  output.err(
+    `snapcheck: internal error: ${message} (please report it; DEBUG with NODE_DEBUG=snapcheck*)`,
+  );
+  return ExitCode.usage;
+}
+
+await main(process.argv);
