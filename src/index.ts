@@ -1,0 +1,32 @@
+/**
+ * snapcheck as a library: the check engine, the reference provider, the provider battery and
+ * the signature helpers, with the message types generated from openapi.yaml.
+ */
+export { runBattery } from './battery/run.js';
+export type { BatteryOptions, BatteryReport, CaseResult, Summary, Verdict } from './battery/run.js';
+export { batteryCases } from './battery/cases.js';
+export type { AcceptedAnswer, BatteryCase } from './battery/cases.js';
+export { judgeRequest } from './engine/request.js';
+export type { ClientDirectory, RequestContext, RequestJudgement } from './engine/request.js';
+export { judgeResponse } from './engine/response.js';
+export type { ResponseContext, ResponseJudgement } from './engine/response.js';
+export { ExitCode, KeyError, SnapcheckError } from './errors.js';
+export { send } from './http/send.js';
+export { providerHandler, startProvider } from './provider/server.js';
+export type { ProviderOptions, RegisteredClient, RunningProvider } from './provider/server.js';
+export { renderConsole } from './report/console.js';
+export { renderJson } from './report/json.js';
+export { signToken, stringToSign, verifyToken } from './signature/asymmetric.js';
+export {
+  fingerprint,
+  loadPrivateKey,
+  loadPublicKey,
+  readPrivateKeyFile,
+  readPublicKeyFile,
+} from './signature/keys.js';
+export type { LoadedPrivateKey, LoadedPublicKey } from './signature/keys.js';
+export { catalogue } from './spec/catalogue.js';
+export type { Rule } from './spec/catalogue.js';
+export { formatTimestamp, parseTimestamp } from './timestamp.js';
+export type * from './types.js';
+export { profiles } from './types.js';
