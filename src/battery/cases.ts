@@ -7,13 +7,10 @@ import { sign, type KeyObject } from 'node:crypto';
 
 import { signToken } from '../signature/asymmetric.js';
 import { formatTimestamp } from '../timestamp.js';
+import type { AcceptedAnswer } from '../report/model.js';
 import type { RecordedRequest } from '../types.js';
 
-/** An answer a case accepts: the HTTP status and the responseCode. */
-export interface AcceptedAnswer {
-  status: number;
-  responseCode: string;
-}
+export type { AcceptedAnswer };
 
 export interface CaseInputs {
   clientId: string;

@@ -7,11 +7,17 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { Recorder } from '../engine/recorder.js';
 import { judgeResponse } from '../engine/response.js';
 import { DEFAULT_SEND_OPTIONS, send, type SendOptions } from '../http/send.js';
-import { catalogue } from '../spec/catalogue.js';
 import { tokenSpec } from '../spec/openapi.js';
-import type { Exchange, Finding, Profile } from '../types.js';
-import { toolVersion } from '../version.js';
-import { batteryCases, type AcceptedAnswer, type BatteryCase, type CaseInputs } from './cases.js';
+import {
+  specVersion,
+  summarise,
+  tool,
+  verdictOf,
+  type CaseResult,
+  type RunReport,
+} from '../report/model.js';
+import type { Exchange, Profile } from '../types.js';
+import { batteryCases, type BatteryCase, type CaseInputs } from './cases.js';
 
 export interface BatteryOptions {
   baseUrl: URL;
@@ -27,43 +33,7 @@ export interface BatteryOptions {
   onCase?: (result: CaseResult) => void;
 }
 
-export type Verdict = 'pass' | 'fail' | 'skipped';
-
-export interface CaseResult {
-  id: string;
-  title: string;
-  because: string;
-  accepts: AcceptedAnswer[];
-  verdict: Verdict;
-  exchange?: Exchange;
-  findings: Finding[];
-  evaluated: string[];
-  durationMs: number;
-}
-
-export interface Summary {
-  cases: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  errors: number;
-  warnings: number;
-  infos: number;
-}
-
-export interface BatteryReport {
-  mode: 'provider';
-  tool: { name: 'snapcheck'; version: string };
-  spec: { openapiSha256: string; rulesVersion: number; rulesSha256: string };
-  target: string;
-  profile: Profile;
-  startedAt: string;
-  durationMs: number;
-  /** True when the target could not be reached at all (exit code 3). */
-  unreachable: boolean;
-  cases: CaseResult[];
-  summary: Summary;
-}
+export type { CaseResult, RunReport as BatteryReport, Summary, Verdict } from '../report/model.js';
 
 /** Consecutive transport failures after which the remaining cases are skipped. */
 const GIVE_UP_AFTER = 2;
@@ -95,22 +65,8 @@ function outcome(exchange: Exchange, testCase: BatteryCase, recorder: Recorder):
   });
 }
 
-function summarise(cases: CaseResult[]): Summary {
-  const count = (severity: Finding['severity']): number =>
-    cases.reduce((n, c) => n + c.findings.filter((f) => f.severity === severity).length, 0);
-  return {
-    cases: cases.length,
-    passed: cases.filter((c) => c.verdict === 'pass').length,
-    failed: cases.filter((c) => c.verdict === 'fail').length,
-    skipped: cases.filter((c) => c.verdict === 'skipped').length,
-    errors: count('error'),
-    warnings: count('warning'),
-    infos: count('info'),
-  };
-}
-
 /** Runs every case in order; never throws for a misbehaving provider. */
-export async function runBattery(options: BatteryOptions): Promise<BatteryReport> {
+export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   const clock = options.clock ?? Date.now;
   const started = clock();
   const path = options.path ?? tokenSpec().path;
@@ -150,7 +106,7 @@ export async function runBattery(options: BatteryOptions): Promise<BatteryReport
       title: testCase.title,
       because: testCase.because,
       accepts: testCase.accepts,
-      verdict: findings.some((f) => f.severity === 'error') ? 'fail' : 'pass',
+      verdict: verdictOf(findings),
       exchange,
       findings,
       evaluated: [...new Set([...judgement.evaluated, ...recorder.judgement().evaluated])],
@@ -163,15 +119,10 @@ export async function runBattery(options: BatteryOptions): Promise<BatteryReport
     if (exchange.failure?.kind === 'connect') unreachable = true;
   }
 
-  const rules = catalogue();
   return {
     mode: 'provider',
-    tool: { name: 'snapcheck', version: toolVersion },
-    spec: {
-      openapiSha256: tokenSpec().sha256,
-      rulesVersion: rules.version,
-      rulesSha256: rules.sha256,
-    },
+    tool,
+    spec: specVersion(),
     target: new URL(path, options.baseUrl).toString(),
     profile: options.profile,
     startedAt: new Date(started).toISOString(),

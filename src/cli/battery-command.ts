@@ -5,16 +5,15 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
-import { runBattery, type BatteryReport } from '../battery/run.js';
+import { runBattery } from '../battery/run.js';
 import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
 import { startProvider } from '../provider/server.js';
 import { caseBlock, reportFooter, reportHeader } from '../report/console.js';
 import { renderJson } from '../report/json.js';
+import { specVersion, tool, type RunReport } from '../report/model.js';
 import { readPrivateKeyFile } from '../signature/keys.js';
-import { catalogue } from '../spec/catalogue.js';
 import { tokenSpec } from '../spec/openapi.js';
 import type { Profile } from '../types.js';
-import { toolVersion } from '../version.js';
 
 export interface BatteryCommandOptions {
   profile: Profile;
@@ -37,17 +36,13 @@ async function runAndReport(
   output: Output,
 ): Promise<ExitCodeValue> {
   const path = options.path ?? tokenSpec().path;
-  const rules = catalogue();
   output.out(
     reportHeader({
-      tool: { name: 'snapcheck', version: toolVersion },
+      mode: 'provider',
+      tool,
       target: new URL(path, baseUrl).toString(),
       profile: options.profile,
-      spec: {
-        openapiSha256: tokenSpec().sha256,
-        rulesVersion: rules.version,
-        rulesSha256: rules.sha256,
-      },
+      spec: specVersion(),
     }),
   );
 
@@ -74,7 +69,7 @@ async function runAndReport(
 }
 
 /** Writes the JSON report after the console report, so a write failure loses no verdict. */
-function writeReport(path: string, report: BatteryReport, conforming: boolean): void {
+function writeReport(path: string, report: RunReport, conforming: boolean): void {
   try {
     writeFileSync(path, renderJson(report, conforming));
   } catch (error) {

@@ -2,16 +2,24 @@
  * The console report: a header, one line per case with its failing findings and hints beneath,
  * and a summary with the verdict. Returns text; the CLI decides where it goes.
  */
-import type { BatteryReport, CaseResult } from '../battery/run.js';
+import type { CaseResult, Mode, RunReport } from './model.js';
 import type { Finding } from '../types.js';
 
 const MARK = { pass: '✓', fail: '✗', skipped: '-' } as const;
 
+const MODE_TITLE: Record<Mode, string> = {
+  provider: 'provider battery',
+  client: 'client judge',
+  'pact-lint': 'pact files against openapi.yaml',
+  'pact-verify': 'pact verification',
+  traffic: 'recorded traffic',
+};
+
 export function reportHeader(
-  report: Pick<BatteryReport, 'tool' | 'target' | 'profile' | 'spec'>,
+  report: Pick<RunReport, 'mode' | 'tool' | 'target' | 'profile' | 'spec'>,
 ): string {
   return [
-    `snapcheck ${report.tool.version}: provider battery`,
+    `snapcheck ${report.tool.version}: ${MODE_TITLE[report.mode]}`,
     `target   ${report.target}`,
     `profile  ${report.profile} · openapi.yaml ${report.spec.openapiSha256.slice(0, 12)} · ` +
       `rules v${report.spec.rulesVersion} (${report.spec.rulesSha256.slice(0, 12)})`,
@@ -52,7 +60,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function reportFooter(report: BatteryReport, conforming: boolean): string {
+export function reportFooter(report: RunReport, conforming: boolean): string {
   const s = report.summary;
   const verdict = report.unreachable
     ? 'TARGET UNREACHABLE'
@@ -69,7 +77,7 @@ export function reportFooter(report: BatteryReport, conforming: boolean): string
 }
 
 /** The whole report at once (for callers that do not stream). */
-export function renderConsole(report: BatteryReport, conforming: boolean): string {
+export function renderConsole(report: RunReport, conforming: boolean): string {
   return [
     reportHeader(report),
     ...report.cases.map(caseBlock),

@@ -2,7 +2,7 @@
  * The machine-readable report. Bodies are written as text, and secrets (X-SIGNATURE, accessToken)
  * are shortened to a recognisable prefix and their length.
  */
-import type { BatteryReport } from '../battery/run.js';
+import type { RunReport } from './model.js';
 import { redact } from '../engine/render.js';
 import type { Exchange, HeaderBag } from '../types.js';
 
@@ -51,7 +51,7 @@ function exchangeJson(exchange: Exchange): unknown {
 }
 
 /** The report as pretty JSON, secrets redacted. */
-export function renderJson(report: BatteryReport, conforming: boolean): string {
+export function renderJson(report: RunReport, conforming: boolean): string {
   const document = {
     reportVersion: 1,
     ...report,

@@ -1,0 +1,93 @@
+/**
+ * The report every mode produces: cases (a battery case, a judged request, a pact interaction),
+ * each with its exchange and findings, plus what judged them and a summary. Reporters take
+ * only this shape.
+ */
+import { catalogue } from '../spec/catalogue.js';
+import { tokenSpec } from '../spec/openapi.js';
+import type { Exchange, Finding, Profile } from '../types.js';
+import { toolVersion } from '../version.js';
+
+export type Mode = 'provider' | 'client' | 'pact-lint' | 'pact-verify' | 'traffic';
+
+export type Verdict = 'pass' | 'fail' | 'skipped';
+
+/** An answer a case accepts: the HTTP status and the responseCode. */
+export interface AcceptedAnswer {
+  status: number;
+  responseCode: string;
+}
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  /** Why the case expects what it does, or why it was skipped. */
+  because: string;
+  accepts?: AcceptedAnswer[];
+  verdict: Verdict;
+  exchange?: Exchange;
+  findings: Finding[];
+  evaluated: string[];
+  durationMs: number;
+}
+
+export interface Summary {
+  cases: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+}
+
+export interface SpecVersion {
+  openapiSha256: string;
+  rulesVersion: number;
+  rulesSha256: string;
+}
+
+export interface RunReport {
+  mode: Mode;
+  tool: { name: 'snapcheck'; version: string };
+  spec: SpecVersion;
+  target: string;
+  profile: Profile;
+  startedAt: string;
+  durationMs: number;
+  /** True when the target could not be reached at all (exit code 3). */
+  unreachable: boolean;
+  cases: CaseResult[];
+  summary: Summary;
+}
+
+/** Which versions of openapi.yaml and the catalogue judged this run. */
+export function specVersion(): SpecVersion {
+  const rules = catalogue();
+  return {
+    openapiSha256: tokenSpec().sha256,
+    rulesVersion: rules.version,
+    rulesSha256: rules.sha256,
+  };
+}
+
+export const tool = { name: 'snapcheck', version: toolVersion } as const;
+
+export function summarise(cases: CaseResult[]): Summary {
+  const count = (severity: Finding['severity']): number =>
+    cases.reduce((n, c) => n + c.findings.filter((f) => f.severity === severity).length, 0);
+  return {
+    cases: cases.length,
+    passed: cases.filter((c) => c.verdict === 'pass').length,
+    failed: cases.filter((c) => c.verdict === 'fail').length,
+    skipped: cases.filter((c) => c.verdict === 'skipped').length,
+    errors: count('error'),
+    warnings: count('warning'),
+    infos: count('info'),
+  };
+}
+
+/** A case fails when any of its findings is an error. */
+export function verdictOf(findings: Finding[]): Verdict {
+  return findings.some((finding) => finding.severity === 'error') ? 'fail' : 'pass';
+}
