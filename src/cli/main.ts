@@ -53,6 +53,10 @@ function buildProgram(): Command {
         'provider battery against it.',
     )
     .version(toolVersion)
+    // The main job and the subcommands share option names (--profile, --json, ...): without
+    // this, the program would take them from after the subcommand too, and the subcommand's
+    // own --json or --profile would never be seen.
+    .enablePositionalOptions()
     .showSuggestionAfterError()
     .exitOverride();
 
