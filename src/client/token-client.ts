@@ -73,7 +73,10 @@ export interface AccessToken {
 export const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 export const DEFAULT_CLIENT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-const DEFAULT_TOLERATED = ['response.expires-in.form', 'response.additional-info.form'];
+export const DEFAULT_TOLERATED: readonly string[] = [
+  'response.expires-in.form',
+  'response.additional-info.form',
+];
 
 /** Rules about the body itself: when one fails, an error status is not a usable SNAP error. */
 const BODY_RULES = /^response\.body\./;
@@ -82,7 +85,7 @@ export class TokenClient {
   private readonly options: TokenClientOptions;
   private readonly transport: TokenTransport;
   private readonly clock: () => number;
-  private readonly tolerated: Set<string>;
+  private readonly tolerated: ReadonlySet<string>;
   private cached: AccessToken | undefined;
   private inFlight: Promise<AccessToken> | undefined;
 
@@ -143,61 +146,77 @@ export class TokenClient {
       'X-SIGNATURE': signToken(this.options.privateKey, this.options.clientId, timestamp),
     };
     const exchange = await this.transport(headers, { grantType: 'client_credentials' });
-    return this.interpret(exchange);
+    return readTokenAnswer(exchange, {
+      profile: this.options.profile ?? 'doku',
+      now: this.clock(),
+      tolerate: this.tolerated,
+    });
   }
+}
 
-  private interpret(exchange: Exchange): AccessToken {
-    if (exchange.failure || !exchange.response) {
-      throw new TokenTransportError(
-        exchange.failure ?? { kind: 'reset', message: 'no answer was received' },
+export interface AnswerSettings {
+  profile: Profile;
+  /** The client's clock when the answer arrived, in epoch ms. */
+  now: number;
+  /** Rules whose error findings are kept on the token instead of refusing it. */
+  tolerate: ReadonlySet<string>;
+}
+
+/**
+ * Turns a token exchange into a token, or throws the typed error that says why not: the
+ * transport failed, the provider refused with a SNAP error body, or the answer does not conform.
+ */
+export function readTokenAnswer(exchange: Exchange, settings: AnswerSettings): AccessToken {
+  if (exchange.failure || !exchange.response) {
+    throw new TokenTransportError(
+      exchange.failure ?? { kind: 'reset', message: 'no answer was received' },
+    );
+  }
+  const status = exchange.response.status;
+  const now = settings.now;
+  const judgement = judgeResponse(exchange, {
+    profile: settings.profile,
+    now,
+    windowMs: DEFAULT_WINDOW_MS,
+  });
+  const blocking = judgement.findings.filter(
+    (finding) => finding.severity === 'error' && !settings.tolerate.has(finding.rule),
+  );
+
+  if (status !== 200) {
+    const body = judgement.body as Partial<ErrorResponse> | undefined;
+    const snapShaped =
+      typeof body?.responseCode === 'string' &&
+      typeof body.responseMessage === 'string' &&
+      !judgement.findings.some((finding) => BODY_RULES.test(finding.rule));
+    if (snapShaped) {
+      throw new SnapTokenError(
+        status,
+        body.responseCode!,
+        body.responseMessage!,
+        judgement.findings,
       );
     }
-    const status = exchange.response.status;
-    const now = this.clock();
-    const judgement = judgeResponse(exchange, {
-      profile: this.options.profile ?? 'doku',
-      now,
-      windowMs: DEFAULT_WINDOW_MS,
-    });
-    const blocking = judgement.findings.filter(
-      (finding) => finding.severity === 'error' && !this.tolerated.has(finding.rule),
-    );
-
-    if (status !== 200) {
-      const body = judgement.body as Partial<ErrorResponse> | undefined;
-      const snapShaped =
-        typeof body?.responseCode === 'string' &&
-        typeof body.responseMessage === 'string' &&
-        !judgement.findings.some((finding) => BODY_RULES.test(finding.rule));
-      if (snapShaped) {
-        throw new SnapTokenError(
-          status,
-          body.responseCode!,
-          body.responseMessage!,
-          judgement.findings,
-        );
-      }
-      throw new NonConformingAnswerError(status, blocking);
-    }
-    if (blocking.length > 0 || !judgement.body) {
-      throw new NonConformingAnswerError(status, blocking);
-    }
-
-    const body = judgement.body as unknown as TokenResponse;
-    const expiresInSeconds = Number(body.expiresIn);
-    const token: AccessToken = {
-      accessToken: body.accessToken,
-      tokenType: 'Bearer',
-      expiresInSeconds,
-      obtainedAt: now,
-      expiresAt: now + expiresInSeconds * 1000,
-      responseCode: body.responseCode,
-      responseMessage: body.responseMessage,
-      findings: judgement.findings,
-    };
-    if (body.additionalInfo !== undefined) token.additionalInfo = body.additionalInfo;
-    return token;
+    throw new NonConformingAnswerError(status, blocking);
   }
+  if (blocking.length > 0 || !judgement.body) {
+    throw new NonConformingAnswerError(status, blocking);
+  }
+
+  const body = judgement.body as unknown as TokenResponse;
+  const expiresInSeconds = Number(body.expiresIn);
+  const token: AccessToken = {
+    accessToken: body.accessToken,
+    tokenType: 'Bearer',
+    expiresInSeconds,
+    obtainedAt: now,
+    expiresAt: now + expiresInSeconds * 1000,
+    responseCode: body.responseCode,
+    responseMessage: body.responseMessage,
+    findings: judgement.findings,
+  };
+  if (body.additionalInfo !== undefined) token.additionalInfo = body.additionalInfo;
+  return token;
 }
 
 /** A token client for one provider and one client id. */
