@@ -63,6 +63,18 @@ export interface Finding {
   expected?: string;
   actual?: string;
   hint: string;
+  /** For a signature that does not verify: the mistake that explains it (src/doctor). */
+  diagnosis?: SignatureDiagnosis;
+}
+
+/** What the signature doctor found, as a finding carries it. */
+export interface SignatureDiagnosis {
+  outcome: 'verifies' | 'explained' | 'unexplained';
+  cause?: string;
+  summary: string;
+  fix: string;
+  facts: string[];
+  tried: number;
 }
 
 /** The findings for one message, plus which rules were evaluated (for coverage). */

@@ -11,9 +11,9 @@ import { startProvider } from '../provider/server.js';
 import { caseBlock, reportFooter, reportHeader } from '../report/console.js';
 import { renderJson } from '../report/json.js';
 import { specVersion, tool, type RunReport } from '../report/model.js';
-import { readPrivateKeyFile } from '../signature/keys.js';
 import { tokenSpec } from '../spec/openapi.js';
 import type { Profile } from '../types.js';
+import { privateKeyFromFile } from './keys.js';
 
 export interface BatteryCommandOptions {
   profile: Profile;
@@ -69,7 +69,7 @@ async function runAndReport(
 }
 
 /** Writes the JSON report after the console report, so a write failure loses no verdict. */
-function writeReport(path: string, report: RunReport, conforming: boolean): void {
+export function writeReport(path: string, report: RunReport, conforming: boolean): void {
   try {
     writeFileSync(path, renderJson(report, conforming));
   } catch (error) {
@@ -107,23 +107,7 @@ export async function providerCommand(
   output: Output,
 ): Promise<ExitCodeValue> {
   const url = parseBaseUrl(baseUrl);
-  let passphrase: string | undefined;
-  if (options.passphraseEnv) {
-    passphrase = process.env[options.passphraseEnv];
-    if (passphrase === undefined) {
-      throw new SnapcheckError(
-        'ERR_PASSPHRASE_ENV',
-        `environment variable ${options.passphraseEnv} (from --passphrase-env) is not set`,
-      );
-    }
-  }
-  const key = readPrivateKeyFile(
-    options.privateKey,
-    passphrase === undefined ? {} : { passphrase },
-  );
-  for (const repair of key.repairs)
-    output.err(`snapcheck: private key repaired: ${repair.message}`);
-  for (const warning of key.warnings) output.err(`snapcheck: warning: ${warning}`);
+  const key = privateKeyFromFile(options.privateKey, options.passphraseEnv, output);
   return runAndReport(url, options.clientId, key.key, options, output);
 }
 

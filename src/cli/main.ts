@@ -8,8 +8,11 @@ import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
 import { profiles, type Profile } from '../types.js';
 import { toolVersion } from '../version.js';
 import { mainJob, providerCommand, type Output } from './battery-command.js';
+import { clientCommand } from './client-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { mockCommand } from './mock-command.js';
 import { renderRules } from './rules-command.js';
+import { signCommand } from './sign-command.js';
 
 const output: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -107,7 +110,58 @@ function buildProgram(): Command {
       output.out(renderRules(options.json ? 'json' : 'text', options.profile).trimEnd());
     });
 
+  addClientCommands(program);
   return program;
+}
+
+/** `client`, `doctor` and `sign`: judging a client and reproducing its requests. */
+function addClientCommands(program: Command): void {
+  program
+    .command('client')
+    .description('judge a client: every token request it sends is answered and judged')
+    .argument('[command...]', 'after --: the client command to run with SNAPCHECK_BASE_URL set')
+    .option('--port <n>', 'port to listen on (0: a free one)', positiveInteger('--port'), 0)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--client-id <id>', 'the client id the client sends')
+    .option('--public-key <file>', "the client's public key (PEM)")
+    .option('--client <id=file>', 'register another client (repeatable)', collect, [])
+    .addOption(profileOption())
+    .option('--path <path>', 'token path')
+    .option('--window <seconds>', 'accepted X-TIMESTAMP skew', positiveInteger('--window'), 300)
+    .option('--json <file>', 'also write the report as JSON to this file')
+    .option('--expect <n>', 'require at least n token requests', positiveInteger('--expect'), 1)
+    .option('--url-env <name>', 'also put the base URL in this variable (repeatable)', collect, [])
+    .action(async (command: string[], options) => {
+      exitCode = await clientCommand(command, options, output);
+    });
+
+  program
+    .command('doctor')
+    .description('diagnose why a token request signature does not verify')
+    .requiredOption('--public-key <file>', 'the public key registered for the client (PEM)')
+    .option('--client-id <id>', 'X-CLIENT-KEY as sent')
+    .option('--timestamp <value>', 'X-TIMESTAMP as sent')
+    .option('--signature <base64>', 'X-SIGNATURE as sent')
+    .option('--request <file>', 'a captured request: raw HTTP, JSON with headers, or a curl line')
+    .option('--curl <command>', 'the curl command line that was sent')
+    .option('--client <id=file>', 'other registered clients, to spot their keys', collect, [])
+    .option('--client-secret-env <var>', 'variable with the client secret (HMAC hypothesis)')
+    .action((options) => {
+      exitCode = doctorCommand(options, output);
+    });
+
+  program
+    .command('sign')
+    .description('print signed token-request headers, or a curl command that sends them')
+    .requiredOption('--client-id <id>', 'X-CLIENT-KEY')
+    .requiredOption('--private-key <file>', 'the client private key (PEM)')
+    .option('--passphrase-env <var>', 'environment variable holding the key passphrase')
+    .option('--timestamp <value>', 'X-TIMESTAMP to sign (default: now, UTC)')
+    .option('--curl <url>', 'print a curl command for this base URL instead')
+    .option('--path <path>', 'token path for --curl')
+    .action((options) => {
+      signCommand(options, output);
+    });
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 
 import { SnapcheckError } from '../errors.js';
 import { startProvider, type RegisteredClient, type RunningProvider } from '../provider/server.js';
-import { readPublicKeyFile } from '../signature/keys.js';
 import type { Profile } from '../types.js';
 import type { Output } from './battery-command.js';
+import { clientsFrom } from './keys.js';
 
 export interface MockOptions {
   port: number;
@@ -21,26 +21,6 @@ export interface MockOptions {
   profile: Profile;
   path?: string;
   window: number;
-}
-
-function parseClients(specs: string[], output: Output): RegisteredClient[] {
-  const clients = new Map<string, RegisteredClient>();
-  for (const spec of specs) {
-    const at = spec.indexOf('=');
-    if (at <= 0 || at === spec.length - 1) {
-      throw new SnapcheckError(
-        'ERR_CLIENT_SPEC',
-        `--client ${spec}: expected CLIENT_ID=PUBLIC_KEY_FILE, e.g. MCH-0008-1=./client-public.pem`,
-      );
-    }
-    const clientId = spec.slice(0, at);
-    const key = readPublicKeyFile(spec.slice(at + 1));
-    for (const warning of key.warnings) output.err(`snapcheck: warning (${clientId}): ${warning}`);
-    const client = clients.get(clientId) ?? { clientId, publicKeys: [] };
-    client.publicKeys.push(key.key);
-    clients.set(clientId, client);
-  }
-  return [...clients.values()];
 }
 
 function demoClient(output: Output): RegisteredClient {
@@ -55,7 +35,7 @@ function demoClient(output: Output): RegisteredClient {
 
 export async function mockCommand(options: MockOptions, output: Output): Promise<RunningProvider> {
   const clients =
-    options.client.length > 0 ? parseClients(options.client, output) : [demoClient(output)];
+    options.client.length > 0 ? clientsFrom(options.client, {}, output) : [demoClient(output)];
   const provider = await startProvider({
     clients,
     profile: options.profile,

@@ -9,6 +9,7 @@
 import { constants, createHash, createHmac, verify, type KeyObject } from 'node:crypto';
 
 import { decodeBase64Strict } from '../signature/asymmetric.js';
+import type { SignatureDiagnosis } from '../types.js';
 import { fingerprint } from '../signature/keys.js';
 import { candidates, type Candidate } from './candidates.js';
 import { modulusBytes, openSignature } from './rsa-block.js';
@@ -32,18 +33,12 @@ export interface DoctorInput {
   body?: string;
 }
 
-export interface Diagnosis {
-  outcome: 'verifies' | 'explained' | 'unexplained';
-  /** Stable id of the mistake (`separator`, `encoding-hex`, `key-mismatch`, ...). */
-  cause?: string;
-  /** One line naming what happened. */
-  summary: string;
-  fix: string;
-  /** Evidence: lengths, fingerprints, the signed digest. */
-  facts: string[];
-  /** How many hypotheses were tried. */
-  tried: number;
-}
+/**
+ * The doctor's answer: `cause` is a stable id of the mistake (`separator`, `encoding-hex`,
+ * `key-mismatch`, ...), `summary` one line naming it, `facts` the evidence (lengths,
+ * fingerprints, the signed digest), `tried` how many hypotheses were tried.
+ */
+export type Diagnosis = SignatureDiagnosis;
 
 interface Decoding {
   bytes: Buffer;

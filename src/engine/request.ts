@@ -237,7 +237,9 @@ function judgeWindow(
   if (Math.abs(skewMs) <= context.windowMs) return;
 
   const direction = skewMs > 0 ? 'ahead of' : 'behind';
+  const hint = mislabelledZone(skewMs, context.windowMs);
   recorder.fail('request.timestamp.window', {
+    ...(hint ? { hint } : {}),
     location: 'request.header.X-TIMESTAMP',
     message:
       `X-TIMESTAMP is ${Math.round(Math.abs(skewMs) / 1000)} s ${direction} the judge's clock ` +
@@ -245,6 +247,25 @@ function judgeWindow(
     expected: `within ±${context.windowMs / 1000} s of ${new Date(context.now).toISOString()}`,
     actual: show(value),
   });
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A skew of a whole number of hours (give or take the window) is a zone mistake, not a slow
+ * clock: local time written with `Z`, or UTC written with a local offset.
+ */
+function mislabelledZone(skewMs: number, windowMs: number): string | undefined {
+  const hours = Math.round(skewMs / HOUR_MS);
+  if (hours === 0 || Math.abs(hours) > 14 || Math.abs(skewMs - hours * HOUR_MS) > windowMs) {
+    return undefined;
+  }
+  const zone = `UTC${hours > 0 ? '+' : '-'}${String(Math.abs(hours)).padStart(2, '0')}:00`;
+  return (
+    `The skew is ${Math.abs(hours)} h almost exactly: a local time (${zone}) written with Z, ` +
+    'or UTC written with a local offset. Format the current instant in UTC with Z, or write ' +
+    'the local time with its real offset.'
+  );
 }
 
 /** Parses and validates the body; returns it when it is a JSON object. */

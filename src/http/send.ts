@@ -3,8 +3,10 @@
  * comes back. Every way the peer can misbehave (refusing, hanging, resetting, flooding) becomes a
  * TransportFailure, never an exception.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// The modules, not their `request` bindings: interceptors such as nock patch `http.request` at
+// run time, and a binding imported by name would keep the original whichever loads first.
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 
 import type { Exchange, RecordedRequest, TransportFailure } from '../types.js';
 
@@ -53,7 +55,7 @@ export function send(
     };
 
     const target = new URL(request.path, base);
-    const requester = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const requester = target.protocol === 'https:' ? https.request : http.request;
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers[name] = value;

@@ -44,6 +44,11 @@ function findingLines(finding: Finding): string[] {
     lines.push(`              expected ${finding.expected ?? '-'}, got ${finding.actual ?? '-'}`);
   }
   lines.push(`              hint: ${finding.hint}`);
+  const diagnosis = finding.diagnosis;
+  if (diagnosis) {
+    for (const fact of diagnosis.facts) lines.push(`              evidence: ${fact}`);
+    lines.push(`              (signature doctor: ${diagnosis.tried} hypotheses tried)`);
+  }
   return lines;
 }
 
