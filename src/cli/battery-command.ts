@@ -56,8 +56,11 @@ async function runAndReport(
     send: { timeoutMs: options.timeout, maxResponseBytes: 1 << 20 },
     onCase: (result) => output.out(caseBlock(result)),
   });
-  for (const result of report.cases.filter((c) => c.verdict === 'skipped')) {
-    output.out(caseBlock(result));
+  const skipped = report.cases.filter((c) => c.verdict === 'skipped');
+  if (skipped.length > 0) {
+    output.out(
+      `  - ${skipped.length} more cases not run: ${skipped[0]!.because.replace(/^skipped: /, '')}`,
+    );
   }
 
   const conforming = report.summary.failed === 0 && !report.unreachable;
