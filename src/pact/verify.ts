@@ -24,9 +24,9 @@ import {
 } from '../report/model.js';
 import type { Exchange, Finding, HeaderBag, Profile } from '../types.js';
 import { profileOfProvider } from './contract.js';
-import { readPact, type PactDocument, type PactInteraction } from './pact-file.js';
+import { readPact, type PactDocument } from './pact-file.js';
 import { resign, StateTracker, type ResignNote } from './resign.js';
-import type { StateIntent } from './states.js';
+import { parseState, type StateIntent } from './states.js';
 
 const debug = debuglog('snapcheck:pact');
 
@@ -36,16 +36,20 @@ export interface StateHooks {
   teardown(profile: Profile): void;
 }
 
-/** Where the results go besides the report: a Pact Broker, through the Verifier's options. */
-export interface ResultPublishing {
+/** Pacts fetched from a Pact Broker by the Verifier itself, results optionally published. */
+export interface BrokerSource {
   brokerUrl: string;
-  providerVersion: string;
-  branch?: string;
+  /** The provider name the broker knows the pacts under. */
+  provider: string;
+  /** From the environment (PACT_BROKER_TOKEN), never from the command line. */
   token?: string;
+  publish?: { providerVersion: string; branch?: string };
 }
 
 export interface VerifyOptions {
+  /** Pact files to verify; ignored when `broker` is given. */
   pactFiles: readonly string[];
+  broker?: BrokerSource;
   baseUrl: string;
   clientId: string;
   privateKey: KeyObject;
@@ -101,6 +105,8 @@ function forwardedBody(body: unknown): Buffer {
 interface Capture {
   exchange: Exchange;
   note: ResignNote;
+  /** The provider states set up for this request. */
+  states: string[];
 }
 
 /** Keeps a copy of what the proxy writes back, without changing it. */
@@ -180,7 +186,7 @@ function parseResults(text: string): VerifierJson | undefined {
 }
 
 /** The mismatches Pact reported for one interaction (matched by its description). */
-function mismatchesFor(results: VerifierJson, interaction: PactInteraction): unknown[] {
+function mismatchesFor(results: VerifierJson, interaction: { description: string }): unknown[] {
   const suffix = ` - ${interaction.description}`;
   return (results.errors ?? [])
     .filter((entry) => entry.interaction?.endsWith(suffix))
@@ -215,8 +221,7 @@ function secretsOf(exchange: Exchange | undefined, into: Set<string>): void {
   if (token) into.add(token);
 }
 
-function because(interaction: PactInteraction, note: ResignNote | undefined): string {
-  const states = interaction.states.map((state) => state.name);
+function because(states: readonly string[], note: ResignNote | undefined): string {
   const given = states.length > 0 ? `given ${states.join('; ')}` : 'no provider state';
   if (!note) return given;
   const parts: string[] = [];
@@ -226,22 +231,74 @@ function because(interaction: PactInteraction, note: ResignNote | undefined): st
   return parts.length > 0 ? `${given} · replayed with ${parts.join(', ')}` : given;
 }
 
-/** Verifies one pact file; returns a case per HTTP interaction. */
-async function verifyFile(
-  pact: PactDocument,
-  options: VerifyOptions,
-  publishing: ResultPublishing | undefined,
-): Promise<CaseResult[]> {
-  const clock = options.clock ?? Date.now;
-  const profile = profileOfProvider(pact.provider) ?? options.profile;
-  const tracker = new StateTracker();
-  const captures: Capture[] = [];
+/** What one Verifier run is told: a pact file, or a Pact Broker to fetch the pacts from. */
+type Source = { pact: PactDocument } | { broker: BrokerSource };
 
-  const requestFilter = (req: FilterRequest, res: ServerResponse, next: () => void): void => {
+/** The Verifier's options for pacts fetched from a broker, and for publishing the results. */
+export function brokerVerifierOptions(broker: BrokerSource): Record<string, unknown> {
+  return {
+    provider: broker.provider,
+    pactBrokerUrl: broker.brokerUrl,
+    ...(broker.token ? { pactBrokerToken: broker.token } : {}),
+    consumerVersionSelectors: [{ mainBranch: true }, { deployedOrReleased: true }],
+    publishVerificationResult: broker.publish !== undefined,
+    ...(broker.publish
+      ? {
+          providerVersion: broker.publish.providerVersion,
+          ...(broker.publish.branch ? { providerVersionBranch: broker.publish.branch } : {}),
+        }
+      : {}),
+  };
+}
+
+interface Run {
+  text: string;
+  captures: Capture[];
+}
+
+type StateHandler = { setup: () => Promise<undefined>; teardown: () => Promise<undefined> };
+
+/** A handler per provider state of the pact, telling the provider when snapcheck runs it. */
+function stateHandlers(
+  pact: PactDocument,
+  hooks: StateHooks | undefined,
+  profile: Profile,
+): Record<string, StateHandler> {
+  const handlers: Record<string, StateHandler> = {};
+  for (const name of new Set(pact.interactions.flatMap((i) => i.states.map((s) => s.name)))) {
+    handlers[name] = {
+      setup: async () => {
+        hooks?.setup(parseState(name), profile);
+        return undefined;
+      },
+      teardown: async () => {
+        hooks?.teardown(profile);
+        return undefined;
+      },
+    };
+  }
+  return handlers;
+}
+
+/**
+ * The request filter: follows the provider states as the verifier sets them up (the state
+ * calls pass through here first), re-signs every replayed request, captures every answer.
+ */
+function replayFilter(options: VerifyOptions, captures: Capture[]) {
+  const clock = options.clock ?? Date.now;
+  const tracker = new StateTracker();
+  return (req: FilterRequest, res: ServerResponse, next: () => void): void => {
     if (stateSetupRequest(req)) {
+      const change = (req.body ?? {}) as { state?: unknown; action?: unknown };
+      if (change.action === 'setup' && typeof change.state === 'string') {
+        tracker.setup(change.state);
+      } else if (change.action === 'teardown') {
+        tracker.teardown();
+      }
       next();
       return;
     }
+    const states = [...tracker.stateNames];
     const note = resign(req.headers as HeaderBag, tracker.current, {
       clientId: options.clientId,
       privateKey: options.privateKey,
@@ -254,41 +311,29 @@ async function verifyFile(
       body: forwardedBody(req.body),
     };
     captureAnswer(res, (status, headers, body) => {
-      captures.push({ exchange: { request, response: { status, headers, body } }, note });
+      captures.push({ exchange: { request, response: { status, headers, body } }, note, states });
     });
     next();
   };
+}
 
-  const stateHandlers: Record<
-    string,
-    { setup: () => Promise<undefined>; teardown: () => Promise<undefined> }
-  > = {};
-  for (const name of new Set(pact.interactions.flatMap((i) => i.states.map((s) => s.name)))) {
-    stateHandlers[name] = {
-      setup: async () => {
-        const intent = tracker.setup(name);
-        options.states?.setup(intent, profile);
-        return undefined;
-      },
-      teardown: async () => {
-        tracker.teardown();
-        options.states?.teardown(profile);
-        return undefined;
-      },
-    };
-  }
-
+/** One Verifier run over one source. */
+async function runVerifier(source: Source, options: VerifyOptions, profile: Profile): Promise<Run> {
+  const captures: Capture[] = [];
   process.env.PACT_DO_NOT_TRACK ??= 'true';
   const { Verifier } = await import('@pact-foundation/pact');
   const verifier = new Verifier({
-    provider: pact.provider,
     providerBaseUrl: options.baseUrl,
-    pactUrls: [pact.file],
     logLevel: (process.env.SNAPCHECK_PACT_LOG_LEVEL as 'error' | undefined) ?? 'error',
     timeout: options.timeoutMs ?? 5000,
-    requestFilter: requestFilter as never,
-    stateHandlers: stateHandlers as never,
-    ...(publishing ? publishingOptions(publishing) : {}),
+    requestFilter: replayFilter(options, captures) as never,
+    ...('pact' in source
+      ? {
+          provider: source.pact.provider,
+          pactUrls: [source.pact.file],
+          stateHandlers: stateHandlers(source.pact, options.states, profile) as never,
+        }
+      : brokerVerifierOptions(source.broker)),
   });
 
   let text: string;
@@ -297,75 +342,89 @@ async function verifyFile(
   } catch (error) {
     text = error instanceof Error ? error.message : String(error);
   }
-  debug('verifier result for %s: %s', pact.file, text.slice(0, 2000));
-  return casesOf(pact, parseResults(text), text, captures, profile, clock);
+  debug('verifier result: %s', text.slice(0, 2000));
+  return { text, captures };
 }
 
-/** The Verifier's own options for publishing results; the token comes from the environment. */
-export function publishingOptions(publishing: ResultPublishing): Record<string, unknown> {
-  return {
-    publishVerificationResult: true,
-    pactBrokerUrl: publishing.brokerUrl,
-    providerVersion: publishing.providerVersion,
-    ...(publishing.branch ? { providerVersionBranch: publishing.branch } : {}),
-    ...(publishing.token ? { pactBrokerToken: publishing.token } : {}),
-  };
+/** An interaction as the report lists it, from the pact file or from the verifier's results. */
+interface Expected {
+  id: string;
+  description: string;
+  states?: string[];
 }
 
-function casesOf(
-  pact: PactDocument,
+function expectedOf(source: Source, results: VerifierJson | undefined): Expected[] {
+  if ('pact' in source) {
+    return source.pact.interactions
+      .filter((interaction) => interaction.http)
+      .map((interaction) => ({
+        id: `${source.pact.provider}#${interaction.number}`,
+        description: interaction.description,
+        states: interaction.states.map((state) => state.name),
+      }));
+  }
+  return (results?.interactionResults ?? []).map((result, index) => ({
+    id: `${source.broker.provider}#${index + 1}`,
+    description: result.description ?? `interaction ${index + 1}`,
+  }));
+}
+
+/** Pact's verdict on one interaction, as findings. */
+function verifierFindings(
+  recorder: Recorder,
   results: VerifierJson | undefined,
+  interaction: Expected,
   raw: string,
-  captures: Capture[],
-  profile: Profile,
-  clock: () => number,
-): CaseResult[] {
-  const http = pact.interactions.filter((interaction) => interaction.http);
-  const secrets = new Set<string>();
-  const byOrder = captures.length === http.length;
-  return http.map((interaction, index) => {
-    const capture = byOrder ? captures[index] : undefined;
-    secretsOf(capture?.exchange, secrets);
-    const recorder = new Recorder(profile);
-
-    if (results) {
-      for (const entry of mismatchesFor(results, interaction)) {
-        const mismatch = entry as {
-          type?: string;
-          message?: string;
-          mismatches?: VerifierMismatch[];
-        };
-        if (Array.isArray(mismatch.mismatches)) {
-          for (const item of mismatch.mismatches) mismatchFinding(recorder, item);
-        } else {
-          recorder.fail('pact.verify.error', {
-            location: 'interaction',
-            message: mismatch.message ?? 'the verifier could not replay this interaction',
-          });
-        }
-      }
-      const outcome = results.interactionResults?.find(
-        (r) => r.description === interaction.description,
-      );
-      if (outcome?.result !== 'OK' && recorder.findings.length === 0) {
-        recorder.fail('pact.verify.error', {
-          location: 'interaction',
-          message: `the verifier reported ${outcome?.result ?? 'no result'} for this interaction`,
-        });
-      }
+): void {
+  if (!results) {
+    recorder.fail('pact.verify.error', {
+      location: 'interaction',
+      message: `the verifier did not run: ${raw.split('\n')[0]}`,
+    });
+    return;
+  }
+  for (const entry of mismatchesFor(results, interaction)) {
+    const mismatch = entry as { message?: string; mismatches?: VerifierMismatch[] };
+    if (Array.isArray(mismatch.mismatches)) {
+      for (const item of mismatch.mismatches) mismatchFinding(recorder, item);
     } else {
       recorder.fail('pact.verify.error', {
         location: 'interaction',
-        message: `the verifier did not run: ${raw.split('\n')[0]}`,
+        message: mismatch.message ?? 'the verifier could not replay this interaction',
       });
     }
+  }
+  const outcome = results.interactionResults?.find(
+    (result) => result.description === interaction.description,
+  );
+  if (outcome?.result !== 'OK' && recorder.findings.length === 0) {
+    recorder.fail('pact.verify.error', {
+      location: 'interaction',
+      message: `the verifier reported ${outcome?.result ?? 'no result'} for this interaction`,
+    });
+  }
+}
+
+/**
+ * A case per interaction: Pact's mismatches, then the check engine on the captured answer.
+ * Answers are matched to interactions by order, which is the order Pact replays them in.
+ */
+function casesOf(expected: Expected[], run: Run, profile: Profile, now: number): CaseResult[] {
+  const results = parseResults(run.text);
+  const secrets = new Set<string>();
+  const byOrder = run.captures.length === expected.length;
+  return expected.map((interaction, index) => {
+    const capture = byOrder ? run.captures[index] : undefined;
+    secretsOf(capture?.exchange, secrets);
+    const recorder = new Recorder(profile);
+    verifierFindings(recorder, results, interaction, run.text);
     let findings: Finding[] = [...recorder.findings];
     let evaluated = ['pact.verify.status', 'pact.verify.header', 'pact.verify.body'];
 
     if (capture) {
       const judgement = judgeResponse(capture.exchange, {
         profile,
-        now: clock(),
+        now,
         windowMs: DEFAULT_WINDOW_MS,
       });
       findings.push(...judgement.findings);
@@ -374,9 +433,9 @@ function casesOf(
     findings = scrub(findings, secrets);
 
     return {
-      id: `${pact.provider}#${interaction.number}`,
+      id: interaction.id,
       title: interaction.description,
-      because: because(interaction, capture?.note),
+      because: because(interaction.states ?? capture?.states ?? [], capture?.note),
       verdict: verdictOf(findings),
       ...(capture ? { exchange: capture.exchange } : {}),
       findings,
@@ -386,21 +445,38 @@ function casesOf(
   });
 }
 
-/** Verifies every pact file against the base URL; never throws for a failing provider. */
-export async function verifyPacts(
-  options: VerifyOptions,
-  publishing?: ResultPublishing,
-): Promise<RunReport> {
+function unreachableCase(interaction: Expected): CaseResult {
+  return {
+    id: interaction.id,
+    title: interaction.description,
+    because: 'skipped: the target is unreachable',
+    verdict: 'skipped',
+    findings: [],
+    evaluated: [],
+    durationMs: 0,
+  };
+}
+
+/** Verifies every pact against the base URL; never throws for a failing provider. */
+export async function verifyPacts(options: VerifyOptions): Promise<RunReport> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const pacts = options.pactFiles.map(readPact);
+  const sources: Source[] = options.broker
+    ? [{ broker: options.broker }]
+    : options.pactFiles.map((file) => ({ pact: readPact(file) }));
   const cases: CaseResult[] = [];
   const up = await reachable(options.baseUrl);
 
-  for (const pact of pacts) {
-    const results = up
-      ? await verifyFile(pact, options, publishing)
-      : pact.interactions.filter((i) => i.http).map((i) => unreachableCase(pact, i));
+  for (const source of sources) {
+    const profile =
+      ('pact' in source ? profileOfProvider(source.pact.provider) : undefined) ?? options.profile;
+    let results: CaseResult[];
+    if (up) {
+      const run = await runVerifier(source, options, profile);
+      results = casesOf(expectedOf(source, parseResults(run.text)), run, profile, clock());
+    } else {
+      results = expectedOf(source, undefined).map(unreachableCase);
+    }
     for (const result of results) {
       cases.push(result);
       options.onCase?.(result);
@@ -418,17 +494,5 @@ export async function verifyPacts(
     unreachable: !up,
     cases,
     summary: summarise(cases),
-  };
-}
-
-function unreachableCase(pact: PactDocument, interaction: PactInteraction): CaseResult {
-  return {
-    id: `${pact.provider}#${interaction.number}`,
-    title: interaction.description,
-    because: 'skipped: the target is unreachable',
-    verdict: 'skipped',
-    findings: [],
-    evaluated: [],
-    durationMs: 0,
   };
 }
