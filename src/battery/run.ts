@@ -28,6 +28,8 @@ export interface BatteryOptions {
   windowMs?: number;
   send?: SendOptions;
   clock?: () => number;
+  /** The key of another pair, for the wrong-key case; fixed by tests for repeatable runs. */
+  strangerKey?: KeyObject;
   cases?: readonly BatteryCase[];
   /** Called as each case completes (progress output). */
   onCase?: (result: CaseResult) => void;
@@ -74,7 +76,8 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   const inputs: CaseInputs = {
     clientId: options.clientId,
     privateKey: options.privateKey,
-    strangerKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    strangerKey:
+      options.strangerKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
     path,
     now: clock,
     windowMs,

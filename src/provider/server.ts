@@ -38,6 +38,8 @@ export interface ProviderOptions {
   clock?: () => number;
   /** Called with every request, its judgement and the answer (the client judge listens here). */
   onExchange?: (exchange: Exchange, judgement: RequestJudgement) => void;
+  /** Makes each access token (default: 48 random bytes); tests fix it for repeatable runs. */
+  issueToken?: () => string;
 }
 
 export interface RunningProvider {
@@ -105,7 +107,7 @@ export function providerHandler(
 
   const decide = (recorded: RecordedRequest): Answer => {
     const judgement = judgeRequest(recorded, { ...context, now: clock() });
-    const answer = chooseAnswer(judgement, profile);
+    const answer = chooseAnswer(judgement, profile, options.issueToken ?? randomToken);
     options.onExchange?.(
       {
         request: recorded,
@@ -144,8 +146,14 @@ export function providerHandler(
   };
 }
 
+const randomToken = (): string => randomBytes(48).toString('base64url');
+
 /** The first failing rule that has an answer decides; a clean request gets a token. */
-function chooseAnswer(judgement: RequestJudgement, profile: Profile): Answer {
+function chooseAnswer(
+  judgement: RequestJudgement,
+  profile: Profile,
+  issueToken: () => string,
+): Answer {
   for (const finding of judgement.findings) {
     if (finding.severity !== 'error' || !rule(finding.rule).answer) continue;
     const field = finding.location.replace(/^request\.(header|body)\.?/, '');
@@ -155,7 +163,7 @@ function chooseAnswer(judgement: RequestJudgement, profile: Profile): Answer {
   const token: TokenResponse = {
     responseCode: '2007300',
     responseMessage: 'Successful',
-    accessToken: randomBytes(48).toString('base64url'),
+    accessToken: issueToken(),
     tokenType: 'Bearer',
     expiresIn: profile === 'doku' ? TOKEN_LIFETIME_SECONDS : String(TOKEN_LIFETIME_SECONDS),
     additionalInfo: profile === 'doku' ? '' : {},
