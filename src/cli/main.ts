@@ -11,6 +11,7 @@ import { mainJob, providerCommand, type Output } from './battery-command.js';
 import { clientCommand } from './client-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { mockCommand } from './mock-command.js';
+import { addPactCommands } from './pact-commands.js';
 import { renderRules } from './rules-command.js';
 import { signCommand } from './sign-command.js';
 
@@ -111,6 +112,9 @@ function buildProgram(): Command {
     });
 
   addClientCommands(program);
+  addPactCommands(program, output, (code) => {
+    exitCode = code;
+  });
   return program;
 }
 

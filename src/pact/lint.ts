@@ -276,7 +276,7 @@ function judgeLooseness(recorder: Recorder, interaction: PactInteraction): void 
       const reasons = accepted.map(([, why]) => why).join(', ');
       recorder.fail('pact.matcher.loose', {
         location,
-        message: `matcher ${describeRule(governing)} accepts ${reasons}: openapi.yaml refuses it`,
+        message: `matcher ${describeRule(governing)} accepts what openapi.yaml refuses: ${reasons}`,
         expected: 'a matcher no looser than openapi.yaml',
         actual: accepted.map(([value]) => show(value, location)).join(', '),
       });
