@@ -17,6 +17,18 @@ export function show(value: unknown, location = ''): string {
   if (value === undefined) return '(absent)';
   if (typeof value === 'string' && SECRET_LOCATIONS.test(location)) return redact(value);
 
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? '');
+  const text = serialise(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…[${text.length} chars]` : text;
+}
+
+/**
+ * JSON text of a value from a message. A body nested thousands deep parses (V8's JSON.parse is
+ * iterative) but overflows the stack of JSON.stringify, and a finding must never throw.
+ */
+function serialise(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return Array.isArray(value) ? '[…nested too deep to show]' : '{…nested too deep to show}';
+  }
 }

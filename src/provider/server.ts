@@ -6,6 +6,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { debuglog } from 'node:util';
 
 import {
@@ -40,7 +41,37 @@ export interface ProviderOptions {
   onExchange?: (exchange: Exchange, judgement: RequestJudgement) => void;
   /** Makes each access token (default: 48 random bytes); tests fix it for repeatable runs. */
   issueToken?: () => string;
+  /** What a peer may cost the provider; see DEFAULT_LIMITS. */
+  limits?: Partial<ProviderLimits>;
 }
+
+/** Bounds that keep one hostile or broken peer from starving the others. */
+export interface ProviderLimits {
+  /** Request line plus headers, in bytes (Node's parser refuses more). */
+  maxHeaderBytes: number;
+  /** Header fields per request; a token request needs five or six. */
+  maxHeaders: number;
+  /** From connecting (or the previous answer) to the end of the headers. */
+  headersTimeoutMs: number;
+  /** From connecting to the end of the body: a client sending a byte a second is cut off. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open connections; more are closed at once, so idle ones cannot pile up without bound. */
+  maxConnections: number;
+  /** Answers per connection; the last one says `Connection: close`. */
+  maxRequestsPerSocket: number;
+}
+
+export const DEFAULT_LIMITS: ProviderLimits = {
+  maxHeaderBytes: 16 * 1024,
+  maxHeaders: 64,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_024,
+  maxRequestsPerSocket: 1_000,
+};
 
 export interface RunningProvider {
   url: string;
@@ -74,6 +105,33 @@ export function ruleAnswer(ruleId: string, field = ''): { status: number; body: 
 
 function generalError(): { status: number; body: ErrorResponse } {
   return { status: 500, body: { responseCode: '5007300', responseMessage: 'General Error' } };
+}
+
+/** 4007300, the SNAP table's answer to a request that cannot be read as a token request. */
+function badRequest(): { status: number; body: ErrorResponse } {
+  return { status: 400, body: { responseCode: '4007300', responseMessage: 'Bad Request' } };
+}
+
+/** Sockets with an answer in progress: a parser error there must not write a second one. */
+const answering = new WeakSet<Socket>();
+const answered = new WeakMap<Socket, number>();
+
+/**
+ * Counts answers per connection and closes it after the last one. Node's own
+ * `maxRequestsPerSocket` answers requests past the limit with 503, a status the SNAP table
+ * lacks, so the provider keeps the count itself and closes instead.
+ */
+function trackAnswer(socket: Socket, res: ServerResponse, maxRequests: number): void {
+  const count = (answered.get(socket) ?? 0) + 1;
+  answered.set(socket, count);
+  if (count >= maxRequests) res.setHeader('Connection', 'close');
+
+  answering.add(socket);
+  const done = (): void => {
+    answering.delete(socket);
+  };
+  res.once('finish', done);
+  res.once('close', done);
 }
 
 /** Builds the request handler; exported so tests and other servers can mount it. */
@@ -122,7 +180,20 @@ export function providerHandler(
     return answer;
   };
 
+  const maxHeaders = options.limits?.maxHeaders ?? DEFAULT_LIMITS.maxHeaders;
+  const maxRequests = options.limits?.maxRequestsPerSocket ?? DEFAULT_LIMITS.maxRequestsPerSocket;
+
   return (req, res) => {
+    trackAnswer(req.socket, res, maxRequests);
+    // rawHeaders holds name and value in turn; Node would silently drop fields past its own
+    // count limit, and a request judged on a partial header set would be judged wrongly.
+    if (req.rawHeaders.length / 2 > maxHeaders) {
+      req.resume();
+      res.setHeader('Connection', 'close');
+      answerWith(res, { ...badRequest(), headers: {} });
+      return;
+    }
+
     readBody(req, maxBodyBytes)
       .then((body) => {
         const recorded: RecordedRequest = {
@@ -198,37 +269,67 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   });
 }
 
-/** Answers what Node's HTTP parser rejects (malformed request lines, huge headers) in SNAP form. */
+/** A SNAP error answer written straight to a socket Node's HTTP layer has given up on. */
+function rawAnswer(status: string, body: ErrorResponse): string {
+  const payload = JSON.stringify(body);
+  return (
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`
+  );
+}
+
+/**
+ * Answers what Node's HTTP parser rejects (malformed request lines, huge headers, a client too
+ * slow to finish its request) in SNAP form. HTTP would say 431 for oversized headers and 408
+ * for a slow request, but the SNAP table has neither: every request the parser cannot read is
+ * a general 400. A socket whose answer is already on its way is closed instead, so that no
+ * second status line is written into the middle of the first answer.
+ */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   debug('client error: %s', error.code ?? error.message);
-  if (!socket.writable) {
+  if (!socket.writable || answering.has(socket) || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
-  // HTTP would say 431 for oversized headers, but the SNAP table has no such status: every
-  // request the parser cannot read is a general 400.
-  const payload = JSON.stringify({ responseCode: '4007300', responseMessage: 'Bad Request' });
-  socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
-  );
+  socket.end(rawAnswer('400 Bad Request', badRequest().body));
+}
+
+/** CONNECT asks for a tunnel; Node hands over the socket, and the token call never tunnels. */
+function refuseTunnel(_request: IncomingMessage, socket: Duplex): void {
+  const { body } = ruleAnswer('request.method');
+  socket.on('error', () => socket.destroy());
+  socket.end(rawAnswer('405 Method Not Allowed', body));
 }
 
 /** Starts the reference provider on 127.0.0.1 (a free port unless one is given). */
 export async function startProvider(
   options: ProviderOptions & { port?: number; host?: string },
 ): Promise<RunningProvider> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const handler = providerHandler(options);
   const server = createServer(
     {
-      maxHeaderSize: 16 * 1024,
-      requestTimeout: 10_000,
-      headersTimeout: 5_000,
-      keepAliveTimeout: 5_000,
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two timeouts above only this often (30 s by default): a slow client
+      // would hold its connection for up to that long past its deadline.
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
     },
-    providerHandler(options),
+    handler,
   );
   server.on('clientError', answerClientError);
-  server.maxRequestsPerSocket = 1000;
+  server.on('connect', refuseTunnel);
+  // Expectations other than 100-continue MAY be refused with 417 (RFC 9110 §10.1.1), a status
+  // the SNAP table lacks; the request is judged like any other instead.
+  server.on('checkExpectation', handler);
+  // A connection that never sends a byte starts no request, so neither timeout above sees it;
+  // the socket inactivity timeout closes it.
+  server.timeout = limits.headersTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  // One past the limit, so that every field reaches the handler and the count check sees it.
+  server.maxHeadersCount = limits.maxHeaders + 1;
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
