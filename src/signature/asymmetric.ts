@@ -44,9 +44,20 @@ export function verifyToken(
   }
 }
 
-/** An RSA signature is exactly as long as the modulus; 256 bytes for a 2048-bit key. */
+const modulusCache = new WeakMap<KeyObject, number>();
+
+/**
+ * An RSA signature is exactly as long as the modulus; 256 bytes for a 2048-bit key. Cached per
+ * key: `asymmetricKeyDetails` builds a new object on every read, a measurable share of a
+ * verification on the provider's hot path.
+ */
 function modulusBytes(key: KeyObject): number {
-  return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  let bytes = modulusCache.get(key);
+  if (bytes === undefined) {
+    bytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+    modulusCache.set(key, bytes);
+  }
+  return bytes;
 }
 
 /**
