@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { publishPactsCommand } from '../src/cli/pact-commands.js';
+import { publishPactsCommand, verifyPactCommand } from '../src/cli/pact-commands.js';
 import { SnapcheckError } from '../src/errors.js';
 import { resign } from '../src/pact/resign.js';
 import type { StateIntent } from '../src/pact/states.js';
@@ -310,6 +310,49 @@ describe('publish-pacts', () => {
       });
     });
   });
+});
+
+describe('verify-pact refuses inconsistent options before loading Pact', () => {
+  const base = { profile: 'doku' as const, timeout: 5000 };
+  const table: [string, Record<string, unknown>, string, string][] = [
+    [
+      '--publish-results without --broker-url',
+      { publishResults: true },
+      'ERR_PUBLISH_RESULTS',
+      '--publish-results needs --broker-url: results can only be published for pacts fetched ' +
+        'from a broker',
+    ],
+    [
+      '--broker-url without --provider',
+      { brokerUrl: 'http://127.0.0.1:9' },
+      'ERR_BROKER_PROVIDER',
+      '--broker-url needs --provider NAME',
+    ],
+    [
+      '--publish-results without --provider-version',
+      { brokerUrl: 'http://127.0.0.1:9', provider: 'p', publishResults: true },
+      'ERR_PROVIDER_VERSION',
+      '--publish-results needs --provider-version (e.g. the git commit of the provider)',
+    ],
+    [
+      'a --base-url that is not a URL',
+      { baseUrl: 'provider.example', clientId: 'MCH-1', privateKey: KEY_FILE },
+      'ERR_BAD_URL',
+      'not a URL: provider.example (expected e.g. http://127.0.0.1:8080)',
+    ],
+  ];
+  for (const [name, options, code, message] of table) {
+    it(name, async () => {
+      const output = { out: () => undefined, err: () => undefined };
+
+      await assert.rejects(
+        verifyPactCommand(['contracts'], { ...base, ...options }, output),
+        (error: unknown) =>
+          error instanceof SnapcheckError &&
+          [error.code, error.exitCode, error.message].join('|') === [code, 2, message].join('|'),
+      );
+    });
+  }
 });
 
 describe('verify-pact (Pact Verifier, as a child process)', function () {
