@@ -57,6 +57,8 @@ export interface ProviderLimits {
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: number;
+  /** A connection with no traffic at all (not even a first byte) is closed after this. */
+  idleTimeoutMs: number;
   /** Open connections; more are closed at once, so idle ones cannot pile up without bound. */
   maxConnections: number;
   /** Answers per connection; the last one says `Connection: close`. */
@@ -69,6 +71,7 @@ export const DEFAULT_LIMITS: ProviderLimits = {
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 5_000,
   maxConnections: 1_024,
   maxRequestsPerSocket: 1_000,
 };
@@ -112,8 +115,8 @@ function badRequest(): { status: number; body: ErrorResponse } {
   return { status: 400, body: { responseCode: '4007300', responseMessage: 'Bad Request' } };
 }
 
-/** Sockets with an answer in progress: a parser error there must not write a second one. */
-const answering = new WeakSet<Socket>();
+/** The answer in progress on a socket: a parser error there must wait for it to go out. */
+const answering = new WeakMap<Socket, ServerResponse>();
 const answered = new WeakMap<Socket, number>();
 
 /**
@@ -126,9 +129,9 @@ function trackAnswer(socket: Socket, res: ServerResponse, maxRequests: number): 
   answered.set(socket, count);
   if (count >= maxRequests) res.setHeader('Connection', 'close');
 
-  answering.add(socket);
+  answering.set(socket, res);
   const done = (): void => {
-    answering.delete(socket);
+    if (answering.get(socket) === res) answering.delete(socket);
   };
   res.once('finish', done);
   res.once('close', done);
@@ -187,7 +190,10 @@ export function providerHandler(
     trackAnswer(req.socket, res, maxRequests);
     // rawHeaders holds name and value in turn; Node would silently drop fields past its own
     // count limit, and a request judged on a partial header set would be judged wrongly.
-    if (req.rawHeaders.length / 2 > maxHeaders) {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400. Node's own check
+    // (turned off in startProvider) would answer it with an empty, non-SNAP body.
+    const hostless = req.httpVersionMinor === 1 && req.headers.host === undefined;
+    if (req.rawHeaders.length / 2 > maxHeaders || hostless) {
       req.resume();
       res.setHeader('Connection', 'close');
       answerWith(res, { ...badRequest(), headers: {} });
@@ -282,16 +288,26 @@ function rawAnswer(status: string, body: ErrorResponse): string {
  * Answers what Node's HTTP parser rejects (malformed request lines, huge headers, a client too
  * slow to finish its request) in SNAP form. HTTP would say 431 for oversized headers and 408
  * for a slow request, but the SNAP table has neither: every request the parser cannot read is
- * a general 400. A socket whose answer is already on its way is closed instead, so that no
- * second status line is written into the middle of the first answer.
+ * a general 400. When garbage follows a request whose answer is still being made, the 400
+ * goes out after that answer, in order, rather than into the middle of it.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   debug('client error: %s', error.code ?? error.message);
-  if (!socket.writable || answering.has(socket) || error.code === 'ECONNRESET') {
+  if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
   }
-  socket.end(rawAnswer('400 Bad Request', badRequest().body));
+  const refuse = (): void => {
+    if (socket.writable) socket.end(rawAnswer('400 Bad Request', badRequest().body));
+    else socket.destroy();
+  };
+  const pending = answering.get(socket);
+  if (pending && !pending.writableFinished) {
+    pending.once('finish', refuse);
+    pending.once('close', () => socket.destroy());
+    return;
+  }
+  refuse();
 }
 
 /** CONNECT asks for a tunnel; Node hands over the socket, and the token call never tunnels. */
@@ -316,6 +332,7 @@ export async function startProvider(
       // Node checks the two timeouts above only this often (30 s by default): a slow client
       // would hold its connection for up to that long past its deadline.
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+      requireHostHeader: false,
     },
     handler,
   );
@@ -326,7 +343,7 @@ export async function startProvider(
   server.on('checkExpectation', handler);
   // A connection that never sends a byte starts no request, so neither timeout above sees it;
   // the socket inactivity timeout closes it.
-  server.timeout = limits.headersTimeoutMs;
+  server.timeout = limits.idleTimeoutMs;
   server.maxConnections = limits.maxConnections;
   // One past the limit, so that every field reaches the handler and the count check sees it.
   server.maxHeadersCount = limits.maxHeaders + 1;
