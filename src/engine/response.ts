@@ -7,6 +7,7 @@ import { responseCodeEntry, tokenSpec } from '../spec/openapi.js';
 import { parseTimestamp } from '../timestamp.js';
 import type { Exchange, Judgement, Profile, RecordedResponse } from '../types.js';
 import { headerValue } from './headers.js';
+import { decodeUtf8, repeatedNames } from './json-text.js';
 import { Recorder } from './recorder.js';
 import { show } from './render.js';
 import { headerObject, recordSchema } from './schema.js';
@@ -104,7 +105,16 @@ function parseBody(
   response: RecordedResponse,
 ): Record<string, unknown> | undefined {
   recorder.applies('response.body.json');
-  const text = response.body.toString('utf8');
+  const text = decodeUtf8(response.body);
+  if (text === undefined) {
+    recorder.fail('response.body.json', {
+      location: 'response.body',
+      message: 'the body is not valid UTF-8, which RFC 8259 §8.1 requires of JSON on the wire',
+      expected: 'a JSON object in UTF-8',
+      actual: show(response.body.toString('latin1')),
+    });
+    return undefined;
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -124,6 +134,7 @@ function parseBody(
   }
 
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    judgeRepeatedNames(recorder, text);
     return body as Record<string, unknown>;
   }
   recorder.fail('response.body.json', {
@@ -133,6 +144,19 @@ function parseBody(
     actual: show(body),
   });
   return undefined;
+}
+
+/** A name given twice leaves its value to the parser: the first, the last, or an error. */
+function judgeRepeatedNames(recorder: Recorder, text: string): void {
+  if (!recorder.applies('response.body.unique-names')) return;
+  for (const name of new Set(repeatedNames(text))) {
+    recorder.fail('response.body.unique-names', {
+      location: `response.body.${name}`,
+      message: `the body gives the name ${show(name)} more than once`,
+      expected: 'each name once per object',
+      actual: `${show(name)} repeated`,
+    });
+  }
 }
 
 /** HTTP status + service code + case code: each part must agree with the table. */
