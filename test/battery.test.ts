@@ -15,6 +15,7 @@ import { runBattery, type BatteryReport } from '../src/battery/run.js';
 import type { SendOptions } from '../src/http/send.js';
 import { providerHandler, startProvider, type ProviderOptions } from '../src/provider/server.js';
 import { renderJson } from '../src/report/json.js';
+import { buildView } from '../src/report/view.js';
 import { formatTimestamp } from '../src/timestamp.js';
 import type { Profile, Severity } from '../src/types.js';
 
@@ -376,7 +377,7 @@ describe('provider battery', () => {
       closers.push(() => provider.close());
       const report = await battery(new URL(provider.url), 'doku');
 
-      const json = renderJson(report, true);
+      const json = renderJson(buildView(report, { failOn: 'error', showSecrets: false }));
       JSON.parse(json);
 
       const signatures = report.cases.flatMap((result) => {

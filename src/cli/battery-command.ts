@@ -1,24 +1,24 @@
 /**
  * `snapcheck provider <url>` and the main job (`snapcheck` with no arguments): run the battery,
- * stream the console report, optionally write the JSON report, and choose the exit code.
+ * stream the console report, write the report files, and choose the exit code.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 
+import { batteryCases } from '../battery/cases.js';
 import { runBattery } from '../battery/run.js';
-import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
+import { SnapcheckError, type ExitCodeValue } from '../errors.js';
 import { startProvider } from '../provider/server.js';
-import { caseBlock, reportFooter, reportHeader } from '../report/console.js';
-import { renderJson } from '../report/json.js';
+import { reportHeader } from '../report/console.js';
 import { specVersion, tool, type RunReport } from '../report/model.js';
+import { buildView } from '../report/view.js';
 import { tokenSpec } from '../spec/openapi.js';
 import type { Profile } from '../types.js';
 import { privateKeyFromFile } from './keys.js';
+import { startReporting, writeReports, type ReportOptions } from './report-options.js';
 
-export interface BatteryCommandOptions {
+export interface BatteryCommandOptions extends ReportOptions {
   profile: Profile;
   path?: string;
-  json?: string;
   timeout: number;
   window: number;
 }
@@ -46,6 +46,7 @@ async function runAndReport(
     }),
   );
 
+  const reporting = startReporting(options, output, { total: batteryCases.length });
   const report = await runBattery({
     baseUrl,
     clientId,
@@ -54,33 +55,26 @@ async function runAndReport(
     path,
     windowMs: options.window * 1000,
     send: { timeoutMs: options.timeout, maxResponseBytes: 1 << 20 },
-    onCase: (result) => output.out(caseBlock(result)),
+    onCase: reporting.onCase,
   });
   const skipped = report.cases.filter((c) => c.verdict === 'skipped');
   if (skipped.length > 0) {
-    output.out(
+    reporting.line(
       `  - ${skipped.length} more cases not run: ${skipped[0]!.because.replace(/^skipped: /, '')}`,
     );
   }
-
-  const conforming = report.summary.failed === 0 && !report.unreachable;
-  output.out(reportFooter(report, conforming));
-  if (options.json) writeReport(options.json, report, conforming);
-
-  if (report.unreachable) return ExitCode.unreachable;
-  return conforming ? ExitCode.conforming : ExitCode.notConforming;
+  return reporting.finish(report);
 }
 
-/** Writes the JSON report after the console report, so a write failure loses no verdict. */
-export function writeReport(path: string, report: RunReport, conforming: boolean): void {
-  try {
-    writeFileSync(path, renderJson(report, conforming));
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new SnapcheckError(
-      'ERR_REPORT_WRITE',
-      `cannot write the JSON report to ${path} (${reason}); the console report above stands`,
-    );
+/**
+ * Writes the JSON report alone, for callers that predate `--report`; new callers use
+ * startReporting. Throws exit 2 with one line when the file cannot be written.
+ */
+export function writeReport(path: string, report: RunReport, _conforming?: boolean): void {
+  const view = () => buildView(report, { failOn: 'error', showSecrets: false });
+  const failures = writeReports([{ format: 'json', path }], view);
+  if (failures.length > 0) {
+    throw new SnapcheckError('ERR_REPORT_WRITE', `${failures[0]}; the console report above stands`);
   }
 }
 

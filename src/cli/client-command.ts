@@ -8,17 +8,18 @@ import { spawn } from 'node:child_process';
 
 import { quote } from 'shell-quote';
 
-import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
+import { SnapcheckError, type ExitCodeValue } from '../errors.js';
 import { startClientJudge, type ClientJudge } from '../judge/client-judge.js';
-import { caseBlock, reportFooter, reportHeader } from '../report/console.js';
+import { reportHeader } from '../report/console.js';
 import type { RunReport } from '../report/model.js';
 import { specVersion, tool } from '../report/model.js';
 import { tokenSpec } from '../spec/openapi.js';
 import type { Profile } from '../types.js';
-import { writeReport, type Output } from './battery-command.js';
+import type { Output } from './battery-command.js';
 import { clientsFrom } from './keys.js';
+import { startReporting, type ReportOptions } from './report-options.js';
 
-export interface ClientOptions {
+export interface ClientOptions extends ReportOptions {
   port: number;
   host: string;
   clientId?: string;
@@ -27,7 +28,6 @@ export interface ClientOptions {
   profile: Profile;
   path?: string;
   window: number;
-  json?: string;
   expect: number;
   urlEnv: string[];
 }
@@ -100,6 +100,11 @@ export async function clientCommand(
     );
   }
 
+  // A client command shares the terminal: no status line under its output.
+  const reporting = startReporting(options, output, {
+    noun: 'requests judged',
+    status: command.length === 0,
+  });
   const judge = await startClientJudge({
     clients,
     profile: options.profile,
@@ -107,7 +112,7 @@ export async function clientCommand(
     port: options.port,
     host: options.host,
     ...(options.path ? { path: options.path } : {}),
-    onCase: (result) => output.out(caseBlock(result)),
+    onCase: reporting.onCase,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error instanceof SnapcheckError) throw error;
     throw new SnapcheckError(
@@ -137,9 +142,6 @@ export async function clientCommand(
 
   const report = judge.report();
   const reasons = shortfalls(report, options, exitCode);
-  const conforming = report.summary.failed === 0 && reasons.length === 0;
-  for (const reason of reasons) output.out(`\n${reason}`);
-  output.out(reportFooter(report, conforming));
-  if (options.json) writeReport(options.json, report, conforming);
-  return conforming ? ExitCode.conforming : ExitCode.notConforming;
+  for (const reason of reasons) reporting.line(`\n${reason}`);
+  return reporting.finish(report, reasons);
 }

@@ -12,6 +12,7 @@ import { clientCommand } from './client-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { mockCommand } from './mock-command.js';
 import { addPactCommands } from './pact-commands.js';
+import { addReportOptions } from './report-options.js';
 import { renderRules } from './rules-command.js';
 import { signCommand } from './sign-command.js';
 
@@ -40,10 +41,9 @@ const profileOption = (): Option =>
     .default('doku');
 
 const batteryOptions = (command: Command): Command =>
-  command
+  addReportOptions(command)
     .addOption(profileOption())
     .option('--path <path>', 'token path (other SNAP providers: /v1.0/access-token/b2b)')
-    .option('--json <file>', 'also write the report as JSON to this file')
     .option('--timeout <ms>', 'per-request timeout in ms', positiveInteger('--timeout'), 5000)
     .option('--window <seconds>', 'accepted X-TIMESTAMP skew', positiveInteger('--window'), 300);
 
@@ -120,7 +120,7 @@ function buildProgram(): Command {
 
 /** `client`, `doctor` and `sign`: judging a client and reproducing its requests. */
 function addClientCommands(program: Command): void {
-  program
+  const client = program
     .command('client')
     .description('judge a client: every token request it sends is answered and judged')
     .argument('[command...]', 'after --: the client command to run with SNAPCHECK_BASE_URL set')
@@ -132,12 +132,11 @@ function addClientCommands(program: Command): void {
     .addOption(profileOption())
     .option('--path <path>', 'token path')
     .option('--window <seconds>', 'accepted X-TIMESTAMP skew', positiveInteger('--window'), 300)
-    .option('--json <file>', 'also write the report as JSON to this file')
     .option('--expect <n>', 'require at least n token requests', positiveInteger('--expect'), 1)
-    .option('--url-env <name>', 'also put the base URL in this variable (repeatable)', collect, [])
-    .action(async (command: string[], options) => {
-      exitCode = await clientCommand(command, options, output);
-    });
+    .option('--url-env <name>', 'also put the base URL in this variable (repeatable)', collect, []);
+  addReportOptions(client).action(async (command: string[], options) => {
+    exitCode = await clientCommand(command, options, output);
+  });
 
   program
     .command('doctor')

@@ -19,20 +19,20 @@ import { pactFiles } from '../pact/pact-file.js';
 import { startStatefulReference } from '../pact/reference.js';
 import { CONTRACT_CLIENT_ID } from '../pact/states.js';
 import type { BrokerSource, VerifyOptions } from '../pact/verify.js';
-import { caseBlock, reportFooter, reportHeader } from '../report/console.js';
-import { specVersion, tool, type CaseResult, type RunReport } from '../report/model.js';
+import { reportHeader } from '../report/console.js';
+import { specVersion, tool } from '../report/model.js';
 import { shippedFile } from '../spec/files.js';
 import { profiles, type Profile } from '../types.js';
-import { parseBaseUrl, writeReport, type Output } from './battery-command.js';
+import { parseBaseUrl, type Output } from './battery-command.js';
 import { privateKeyFromFile } from './keys.js';
+import { addReportOptions, startReporting, type ReportOptions } from './report-options.js';
 
-export interface VerifyPactOptions {
+export interface VerifyPactOptions extends ReportOptions {
   baseUrl?: string;
   clientId?: string;
   privateKey?: string;
   passphraseEnv?: string;
   profile: Profile;
-  json?: string;
   timeout: number;
   brokerUrl?: string;
   provider?: string;
@@ -41,10 +41,9 @@ export interface VerifyPactOptions {
   publishResults?: boolean;
 }
 
-export interface LintPactOptions {
+export interface LintPactOptions extends ReportOptions {
   profile: Profile;
   path?: string;
-  json?: string;
 }
 
 export interface PublishPactsOptions {
@@ -56,19 +55,6 @@ export interface PublishPactsOptions {
 }
 
 const BROKER_TOKEN_ENV = 'PACT_BROKER_TOKEN';
-
-function exitCodeOf(report: RunReport): ExitCodeValue {
-  if (report.unreachable) return ExitCode.unreachable;
-  return report.summary.failed === 0 ? ExitCode.conforming : ExitCode.notConforming;
-}
-
-/** Prints the finished report's footer, writes the JSON report, and picks the exit code. */
-function finish(report: RunReport, json: string | undefined, output: Output): ExitCodeValue {
-  const conforming = report.summary.failed === 0 && !report.unreachable;
-  output.out(reportFooter(report, conforming));
-  if (json) writeReport(json, report, conforming);
-  return exitCodeOf(report);
-}
 
 function brokerSource(options: VerifyPactOptions): BrokerSource | undefined {
   if (!options.brokerUrl) {
@@ -159,6 +145,7 @@ export async function verifyPactCommand(
   const broker = brokerSource(options);
   const files = broker ? [] : pactFiles(paths.length > 0 ? paths : [shippedFile('contracts')]);
   const target = await verificationTarget(options, output);
+  const reporting = startReporting(options, output);
   try {
     output.out(
       reportHeader({
@@ -181,9 +168,9 @@ export async function verifyPactCommand(
       profile: options.profile,
       timeoutMs: options.timeout,
       ...(target.states ? { states: target.states } : {}),
-      onCase: (result: CaseResult) => output.out(caseBlock(result)),
+      onCase: reporting.onCase,
     });
-    return finish(report, options.json, output);
+    return reporting.finish(report);
   } finally {
     await target.close();
   }
@@ -204,12 +191,13 @@ export function lintPactCommand(
       spec: specVersion(),
     }),
   );
+  const reporting = startReporting(options, output);
   const report = lintPacts(files, {
     profile: options.profile,
     ...(options.path ? { path: options.path } : {}),
-    onCase: (result) => output.out(caseBlock(result)),
+    onCase: reporting.onCase,
   });
-  return finish(report, options.json, output);
+  return reporting.finish(report);
 }
 
 export async function publishPactsCommand(
@@ -257,7 +245,7 @@ export function addPactCommands(
   output: Output,
   done: (code: ExitCodeValue) => void,
 ): void {
-  program
+  const verify = program
     .command('verify-pact')
     .description('verify a provider against pact files (default: snapcheck contracts/)')
     .argument('[pacts...]', 'pact files or folders of them')
@@ -266,27 +254,25 @@ export function addPactCommands(
     .option('--private-key <file>', 'the client private key that re-signs each request (PEM)')
     .option('--passphrase-env <var>', 'environment variable holding the key passphrase')
     .addOption(profileOption())
-    .option('--json <file>', 'also write the report as JSON to this file')
     .option('--timeout <ms>', 'per-request timeout in ms', positiveInteger('--timeout'), 5000)
     .option('--broker-url <url>', 'fetch the pacts from this Pact Broker instead of files')
     .option('--provider <name>', 'provider name at the broker')
     .option('--provider-version <version>', 'provider version the results are published for')
     .option('--branch <branch>', 'provider branch the results are published for')
-    .option('--publish-results', 'publish the verification results to the broker')
-    .action(async (paths: string[], options: VerifyPactOptions) => {
-      done(await verifyPactCommand(paths, options, output));
-    });
+    .option('--publish-results', 'publish the verification results to the broker');
+  addReportOptions(verify).action(async (paths: string[], options: VerifyPactOptions) => {
+    done(await verifyPactCommand(paths, options, output));
+  });
 
-  program
+  const lint = program
     .command('lint-pact')
     .description('judge pact files (V2, V3, V4) against openapi.yaml')
     .argument('<pacts...>', 'pact files or folders of them')
     .addOption(profileOption())
-    .option('--path <path>', 'token path (other SNAP providers: /v1.0/access-token/b2b)')
-    .option('--json <file>', 'also write the report as JSON to this file')
-    .action((paths: string[], options: LintPactOptions) => {
-      done(lintPactCommand(paths, options, output));
-    });
+    .option('--path <path>', 'token path (other SNAP providers: /v1.0/access-token/b2b)');
+  addReportOptions(lint).action((paths: string[], options: LintPactOptions) => {
+    done(lintPactCommand(paths, options, output));
+  });
 
   program
     .command('publish-pacts')

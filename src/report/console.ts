@@ -2,24 +2,18 @@
  * The console report: a header, one line per case with its failing findings and hints beneath,
  * and a summary with the verdict. Returns text; the CLI decides where it goes.
  */
-import type { CaseResult, Mode, RunReport } from './model.js';
 import type { Finding } from '../types.js';
+import type { GateResult } from './gate.js';
+import type { CaseResult, RunReport } from './model.js';
+import { modeTitle, plural } from './wording.js';
 
 const MARK = { pass: '✓', fail: '✗', skipped: '-' } as const;
-
-const MODE_TITLE: Record<Mode, string> = {
-  provider: 'provider battery',
-  client: 'client judge',
-  'pact-lint': 'pact files against openapi.yaml',
-  'pact-verify': 'pact verification',
-  traffic: 'recorded traffic',
-};
 
 export function reportHeader(
   report: Pick<RunReport, 'mode' | 'tool' | 'target' | 'profile' | 'spec'>,
 ): string {
   return [
-    `snapcheck ${report.tool.version}: ${MODE_TITLE[report.mode]}`,
+    `snapcheck ${report.tool.version}: ${modeTitle(report.mode)}`,
     `target   ${report.target}`,
     `profile  ${report.profile} · openapi.yaml ${report.spec.openapiSha256.slice(0, 12)} · ` +
       `rules v${report.spec.rulesVersion} (${report.spec.rulesSha256.slice(0, 12)})`,
@@ -61,10 +55,6 @@ export function caseBlock(result: CaseResult): string {
   return [line, ...detail, ...result.findings.flatMap(findingLines)].join('\n');
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 export function reportFooter(report: RunReport, conforming: boolean): string {
   const s = report.summary;
   const verdict = report.unreachable
@@ -88,4 +78,17 @@ export function renderConsole(report: RunReport, conforming: boolean): string {
     ...report.cases.map(caseBlock),
     reportFooter(report, conforming),
   ].join('\n');
+}
+
+/**
+ * The gate's line under the verdict, when it says more than the verdict does: `--fail-on
+ * warning` failing a conforming run, or `--fail-on never` passing a non-conforming one.
+ */
+export function gateLine(gate: GateResult): string | undefined {
+  if (gate.verdict === 'unreachable') return undefined;
+  const conforming = gate.verdict === 'conforming';
+  if (gate.passed === conforming) return undefined;
+  return gate.passed
+    ? `gate passed: --fail-on never (${gate.reasons.join(', ')} not gated)`
+    : `gate failed: --fail-on ${gate.failOn} (${gate.reasons.join(', ')})`;
 }

@@ -1,0 +1,66 @@
+/**
+ * Escaping for the XML, HTML and Markdown reports. Exchanges hold whatever a peer sent, so
+ * every value is treated as hostile text: escaped for its markup, and with the characters XML
+ * cannot carry at all written out visibly instead of dropped.
+ */
+
+/**
+ * Characters outside XML 1.0's Char production (control characters other than tab and line
+ * ends, lone surrogates, U+FFFE and U+FFFF). HTML tolerates some of them, but a report that
+ * shows `\x00` is clearer than one that hides it.
+ */
+/* eslint-disable no-control-regex -- finding control characters is this pattern's job */
+const NOT_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/* eslint-enable no-control-regex */
+
+/** Control characters and the like as `\xNN` / `\uNNNN` text. */
+export function printable(text: string): string {
+  return text.replace(NOT_XML_CHAR, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+const XML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+/** Text safe in XML content and in double- or single-quoted attributes. */
+export function escapeXml(text: string): string {
+  return printable(text).replace(/[&<>"']/g, (char) => XML_ENTITIES[char] ?? char);
+}
+
+/** Text safe in XML element content: quotes need no escape there, and read better bare. */
+export function escapeXmlText(text: string): string {
+  return printable(text).replace(/[&<>]/g, (char) => XML_ENTITIES[char] ?? char);
+}
+
+/** Text safe in HTML content and quoted attributes (`&#39;`: `&apos;` is not HTML 4). */
+export function escapeHtml(text: string): string {
+  return escapeXml(text).replace(/&apos;/g, '&#39;');
+}
+
+/** Text safe in a Markdown table cell: no pipe, no line break, no inline HTML. */
+export function escapeMarkdownCell(text: string): string {
+  return printable(text)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/[<>]/g, (char) => (char === '<' ? '&lt;' : '&gt;'))
+    .replace(/\r?\n/g, ' ');
+}
+
+/** Text as Markdown inline code, with a fence long enough for any backticks inside. */
+export function markdownCode(text: string): string {
+  const clean = printable(text).replace(/\r?\n/g, ' ');
+  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${clean}${pad}${fence}`;
+}
