@@ -3,6 +3,7 @@
  * that openssl made (test/fixtures/keys/README.md), never against our own output.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   constants,
   createPrivateKey,
@@ -653,6 +654,18 @@ describe('reading key files', () => {
 
   it('says so when the path is a directory', () => {
     assertKeyError(() => readPrivateKeyFile(directory), 'ERR_KEY_FILE', /: it is a directory$/);
+  });
+
+  it('refuses a device or a pipe at once instead of reading forever', () => {
+    const fifo = join(directory, 'key.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of ['/dev/zero', fifo]) {
+      assertKeyError(
+        () => readPrivateKeyFile(path),
+        'ERR_KEY_FILE',
+        /: not a regular file \(a device or a pipe\): check the path$/,
+      );
+    }
   });
 
   it('names the file in errors about its content', () => {

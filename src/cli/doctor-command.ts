@@ -2,15 +2,14 @@
  * `snapcheck doctor`: the signature doctor for someone holding only a failed request, given as
  * flags, as a captured request file, or as the curl command line that was sent.
  */
-import { readFileSync } from 'node:fs';
-
 import { diagnoseSignature } from '../doctor/signature-doctor.js';
 import { headerValue } from '../engine/headers.js';
 import { redact } from '../engine/render.js';
 import { ExitCode, SnapcheckError, type ExitCodeValue } from '../errors.js';
+import { readRegularFile } from '../io.js';
 import { parseTimestamp } from '../timestamp.js';
 import type { Output } from './battery-command.js';
-import { fromCurl, readCaptured, type CapturedRequest } from './captured-request.js';
+import { fromCurlText, readCaptured, type CapturedRequest } from './captured-request.js';
 import { clientsFrom } from './keys.js';
 
 export interface DoctorOptions {
@@ -24,17 +23,38 @@ export interface DoctorOptions {
   clientSecretEnv?: string;
 }
 
+/** A captured request is at most this large; a bigger file is a wrong path. */
+const MAX_REQUEST_FILE_BYTES = 1 << 20;
+
 function captured(options: DoctorOptions): CapturedRequest {
-  if (options.curl !== undefined) return fromCurl(options.curl);
+  if (options.curl !== undefined && options.request !== undefined) {
+    throw new SnapcheckError('ERR_DOCTOR_INPUT', 'give --request FILE or --curl, not both');
+  }
+  if (options.curl !== undefined) return fromCurlText(options.curl);
   if (options.request === undefined) return { headers: {} };
+
   let text: string;
   try {
-    text = readFileSync(options.request, 'utf8');
+    text = readRegularFile(options.request, MAX_REQUEST_FILE_BYTES).toString('utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SnapcheckError('ERR_REQUEST_FILE', `cannot read ${options.request} (${reason})`);
+    const { code, message } = error as NodeJS.ErrnoException;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : message;
+    throw new SnapcheckError('ERR_REQUEST_FILE', `cannot read ${options.request}: ${reason}`);
   }
   return readCaptured(text);
+}
+
+function clientSecret(variable: string | undefined): string | undefined {
+  if (variable === undefined) return undefined;
+  const value = process.env[variable];
+  if (value === undefined || value === '') {
+    throw new SnapcheckError(
+      'ERR_SECRET_ENV',
+      `environment variable ${variable} (from --client-secret-env) is not set`,
+    );
+  }
+  return value;
 }
 
 function required(value: string | undefined, header: string, flag: string): string {
@@ -70,7 +90,7 @@ export function doctorCommand(options: DoctorOptions, output: Output): ExitCodeV
     { clientId, publicKey: options.publicKey },
     output,
   );
-  const secret = options.clientSecretEnv ? process.env[options.clientSecretEnv] : undefined;
+  const secret = clientSecret(options.clientSecretEnv);
 
   const started = performance.now();
   const diagnosis = diagnoseSignature({

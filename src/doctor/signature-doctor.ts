@@ -45,6 +45,9 @@ interface Decoding {
   encoding: string;
 }
 
+/** An 8192-bit key's signature; anything longer is no RSA signature at all. */
+const MAX_SIGNATURE_BYTES = 1024;
+
 /** Signature lengths of common RSA key sizes (1024 to 4096 bits). */
 const KEY_SIZES = new Set([128, 192, 256, 384, 512]);
 
@@ -155,6 +158,14 @@ function wrongLength(
   if (length === 64 || length === 32) return hmacDiagnosis(input, reading.bytes, attempts);
 
   attempts.tried += 1;
+  if (length > MAX_SIGNATURE_BYTES) {
+    return attempts.done(
+      'explained',
+      `X-SIGNATURE decodes to ${length} bytes: far too long for an RSA signature`,
+      'Send only the signature of X-CLIENT-KEY|X-TIMESTAMP, base64-encoded (344 characters).',
+      'not-a-signature',
+    );
+  }
   if (length < expectedBytes && !KEY_SIZES.has(length)) {
     return attempts.done(
       'explained',
@@ -227,7 +238,7 @@ function diagnoseBlock(input: DoctorInput, reading: Decoding, attempts: Attempts
       `the registered key made this signature, but over a text none of ${list.length} ` +
         'variants of stringToSign matches',
       'Log the exact bytes your code signs and compare them with X-CLIENT-KEY + "|" + ' +
-        'X-TIMESTAMP as sent; the digest above is of what was signed.',
+        'X-TIMESTAMP as sent; the evidence gives the digest of what was signed.',
       'unknown-text',
     );
   }

@@ -147,7 +147,10 @@ function judgeTimestampForm(recorder: Recorder, value: string, schemaOk: boolean
   if (recorder.applies('request.timestamp.utc') && !parsed.utc) {
     recorder.fail('request.timestamp.utc', {
       location,
-      message: 'X-TIMESTAMP carries a local offset; DOKU asks for UTC with Z',
+      message:
+        parsed.offsetMinutes === 0
+          ? 'X-TIMESTAMP writes UTC as +00:00; DOKU asks for UTC with Z'
+          : 'X-TIMESTAMP carries a local offset; DOKU asks for UTC with Z',
       expected: 'UTC with Z, e.g. 2022-10-07T07:18:39Z',
       actual: show(value),
     });

@@ -49,15 +49,46 @@ function groupByField(errors: ErrorObject[]): FieldErrors[] {
   return [...groups.values()];
 }
 
-/** What the schema wanted, in words: the branches of a oneOf, or the single failed keyword. */
+/** A schema's own description, as a phrase (openapi.yaml says what a field is in words). */
+function described(schema: unknown): string | undefined {
+  const text = (schema as { description?: unknown } | undefined)?.description;
+  return typeof text === 'string' ? text.trim().replace(/\.$/, '') : undefined;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** One failed keyword in words; a pattern is named by its schema's description when it has one. */
+function keywordWords(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'enum':
+      return `one of ${JSON.stringify(params.allowedValues)}`;
+    case 'const':
+      return `exactly ${JSON.stringify(params.allowedValue)}`;
+    case 'type':
+      return `${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type)}`;
+    case 'minLength':
+      return `at least ${plural(Number(params.limit), 'character')} long`;
+    case 'maxLength':
+      return `at most ${plural(Number(params.limit), 'character')} long`;
+    case 'pattern':
+      return described(error.parentSchema) ?? `matching ${String(params.pattern)}`;
+    default:
+      return (error.message ?? error.keyword).replace(/^must (be |have |match )?/, '');
+  }
+}
+
+/** What the schema wanted, in words: a oneOf by its field's description, else each keyword. */
 function describeExpected(errors: ErrorObject[]): string {
+  const choice = errors.find((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const whole = choice && described(choice.parentSchema);
+  if (whole) return whole;
+
   const leaves = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
-  const words = leaves.map((e) => {
-    if (e.keyword === 'enum') return `one of ${JSON.stringify(e.params.allowedValues)}`;
-    if (e.keyword === 'const') return `exactly ${JSON.stringify(e.params.allowedValue)}`;
-    return (e.message ?? e.keyword).replace(/^must (be |have |match )?/, '');
-  });
-  return [...new Set(words)].join(errors.length > leaves.length ? ' or ' : '; ');
+  const words = [...new Set(leaves.map(keywordWords))];
+  return words.join(choice ? ' or ' : '; ');
 }
 
 /**

@@ -81,7 +81,8 @@ function compileAll(): Validators {
   const { document, operation } = tokenSpec();
   const components = document.components as Json;
 
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  // verbose: errors carry their schema, whose description names a failed pattern in words.
+  const ajv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
   formats.default(ajv);
   ajv.addSchema({ $id: COMPONENTS_ID, $defs: pointRefs(components.schemas) });
 

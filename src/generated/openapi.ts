@@ -32,17 +32,17 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description ISO-8601 date-time with seconds, optional fraction, and a `Z` or `±HH:MM` offset.
+         * @description an ISO-8601 date-time with seconds, an optional fraction, and a `Z` or `±HH:MM` offset
          * @example 2022-10-07T14:18:39+07:00
          * @example 2020-09-22T01:51:00Z
          */
         Timestamp: string;
         /**
-         * @description Client id; printable ASCII without spaces (no source fixes a length; 128 is ours).
+         * @description a client id: 1-128 printable ASCII characters without spaces (no source fixes a length; 128 is ours)
          * @example MCH-0008-1296507211683
          */
         ClientKey: string;
-        /** @description Standard base64 with padding. */
+        /** @description standard base64 with `=` padding and no line breaks */
         Signature: string;
         /** @enum {string} */
         GrantType: "client_credentials";
@@ -59,7 +59,7 @@ export interface components {
             grantType: components["schemas"]["GrantType"];
             additionalInfo?: components["schemas"]["AdditionalInfo"];
         };
-        /** @description HTTP status (3 digits) + service code (2) + case code (2). */
+        /** @description seven digits, the HTTP status (3), the service code (2) and the case code (2) */
         ResponseCode: string;
         ResponseMessage: string;
         /** @description The SNAP standard and DOKU's table type it as a string of seconds. */
@@ -72,9 +72,9 @@ export interface components {
             accessToken: string;
             /** @description `Bearer` for this endpoint. */
             tokenType: string;
-            /** @description Seconds until the token expires (900). Its JSON type depends on the profile. */
+            /** @description seconds until the token expires (900): the number 900 under the doku profile, the string "900" under snap */
             expiresIn: components["schemas"]["ExpiresInSnap"] | components["schemas"]["ExpiresInDoku"];
-            /** @description An object under SNAP; DOKU's example sends an empty string. */
+            /** @description an object under SNAP; DOKU's example sends an empty string */
             additionalInfo?: components["schemas"]["AdditionalInfo"] | components["schemas"]["EmptyString"];
         };
         ErrorResponse: {

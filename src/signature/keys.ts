@@ -18,9 +18,9 @@ import {
   KeyObject,
   X509Certificate,
 } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 
 import { KeyError } from '../errors.js';
+import { readRegularFile } from '../io.js';
 
 /** What was wrong with a pasted key and has been put right. */
 export type KeyRepairKind =
@@ -858,21 +858,16 @@ const OS_REASONS: Record<string, string> = {
 
 function readKeyFile(path: string, role: 'private' | 'public'): Buffer {
   try {
-    const size = statSync(path).size;
-    if (size > MAX_KEY_FILE_BYTES) {
-      throw new KeyError(
-        'ERR_KEY_FILE',
-        `${role} key file ${path} is ${size} bytes, too large for a key: check the path`,
-      );
-    }
-    return readFileSync(path);
+    return readRegularFile(path, MAX_KEY_FILE_BYTES);
   } catch (cause) {
-    if (cause instanceof KeyError) throw cause;
     const code = (cause as NodeJS.ErrnoException).code ?? 'unknown error';
-    const error = new KeyError(
-      'ERR_KEY_FILE',
-      `cannot read ${role} key file ${path}: ${OS_REASONS[code] ?? code}`,
-    );
+    const reason =
+      code === 'ETOOBIG'
+        ? `${(cause as Error).message}: too large for a key, check the path`
+        : code === 'ENOTREG'
+          ? 'not a regular file (a device or a pipe): check the path'
+          : (OS_REASONS[code] ?? code);
+    const error = new KeyError('ERR_KEY_FILE', `cannot read ${role} key file ${path}: ${reason}`);
     error.cause = cause;
     throw error;
   }
