@@ -3,10 +3,10 @@
  * port, no WebSocket): open a page, record every network request it makes, read its text,
  * take a screenshot and print it to PDF. One browser serves a whole test file.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /** The flags this project runs Chromium with: offline, no sandbox, nothing phoning home. */
@@ -22,14 +22,14 @@ const FLAGS = [
   '--remote-debugging-pipe',
 ];
 
-/** The Chromium binary, or undefined when it is not installed. */
+/** The Chromium binary (SNAPCHECK_CHROMIUM, or on the PATH), or undefined when there is none. */
 export function findChromium(): string | undefined {
-  const candidates = [process.env.SNAPCHECK_CHROMIUM, 'chromium', 'chromium-browser'];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    if (candidate.includes('/') && existsSync(candidate)) return candidate;
-    const found = spawnSync('sh', ['-c', `command -v ${candidate}`], { encoding: 'utf8' });
-    if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
+  const given = process.env.SNAPCHECK_CHROMIUM;
+  if (given) return existsSync(given) ? given : undefined;
+  const folders = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  for (const name of ['chromium', 'chromium-browser']) {
+    const found = folders.map((folder) => join(folder, name)).find((path) => existsSync(path));
+    if (found) return found;
   }
   return undefined;
 }
