@@ -27,7 +27,18 @@ export type { BrokerSource, StateHooks, VerifyOptions } from './pact/verify.js';
 export { providerHandler, startProvider } from './provider/server.js';
 export type { ProviderOptions, RegisteredClient, RunningProvider } from './provider/server.js';
 export { renderConsole } from './report/console.js';
-export { renderJson } from './report/json.js';
+export { ruleCoverage } from './report/coverage.js';
+export type { CoverageStatus, RuleCoverage } from './report/coverage.js';
+export { parseReportTarget, renderReport, reportFormats } from './report/formats.js';
+export type { ReportFormat, ReportTarget } from './report/formats.js';
+export { decideGate } from './report/gate.js';
+export type { FailOn, GateResult } from './report/gate.js';
+export { renderHtml } from './report/html.js';
+export { REPORT_SCHEMA_FILE, renderJson } from './report/json.js';
+export { renderJunit } from './report/junit.js';
+export { renderMarkdown } from './report/markdown.js';
+export { buildView, REPORT_VERSION } from './report/view.js';
+export type { ReportView, ViewOptions } from './report/view.js';
 export { signToken, stringToSign, verifyToken } from './signature/asymmetric.js';
 export {
   fingerprint,
