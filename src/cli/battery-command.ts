@@ -9,12 +9,11 @@ import { runBattery } from '../battery/run.js';
 import { SnapcheckError, type ExitCodeValue } from '../errors.js';
 import { startProvider } from '../provider/server.js';
 import { reportHeader } from '../report/console.js';
-import { specVersion, tool, type RunReport } from '../report/model.js';
-import { buildView } from '../report/view.js';
+import { specVersion, tool } from '../report/model.js';
 import { tokenSpec } from '../spec/openapi.js';
 import type { Profile } from '../types.js';
 import { privateKeyFromFile } from './keys.js';
-import { startReporting, writeReports, type ReportOptions } from './report-options.js';
+import { startReporting, type ReportOptions } from './report-options.js';
 
 export interface BatteryCommandOptions extends ReportOptions {
   profile: Profile;
@@ -64,18 +63,6 @@ async function runAndReport(
     );
   }
   return reporting.finish(report);
-}
-
-/**
- * Writes the JSON report alone, for callers that predate `--report`; new callers use
- * startReporting. Throws exit 2 with one line when the file cannot be written.
- */
-export function writeReport(path: string, report: RunReport, _conforming?: boolean): void {
-  const view = () => buildView(report, { failOn: 'error', showSecrets: false });
-  const failures = writeReports([{ format: 'json', path }], view);
-  if (failures.length > 0) {
-    throw new SnapcheckError('ERR_REPORT_WRITE', `${failures[0]}; the console report above stands`);
-  }
 }
 
 /** Parses and checks the provider's base URL. */
