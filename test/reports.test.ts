@@ -9,6 +9,7 @@ import { parse as parseJunit, type TestCase, type TestSuite } from 'junit2json';
 
 import { runBattery } from '../src/battery/run.js';
 import { ExitCode } from '../src/errors.js';
+import { renderConsole } from '../src/report/console.js';
 import { parseReportTarget, renderReport, type ReportFormat } from '../src/report/formats.js';
 import { decideGate, type FailOn } from '../src/report/gate.js';
 import { escapeMarkdownCell, escapeXml, markdownCode, printable } from '../src/report/markup.js';
@@ -376,6 +377,19 @@ describe('reports', function () {
       assert.equal(second?.exchange?.request.headers['X-SIGNATURE'], '…[4 chars]');
       assert.equal(second?.exchange?.request.body, PRIVATE_KEY_REMOVED);
       assert.equal(json.target, 'http://redacted@127.0.0.1:9/');
+    });
+
+    it('keeps planted secrets and keys out of the console report too', () => {
+      const text = renderConsole(plantedReport(), false);
+
+      for (const leak of [
+        PLANTED.signature.slice(0, 11),
+        PLANTED.cutToken.slice(0, 11),
+        PLANTED.privateKeyBody,
+      ]) {
+        assert.ok(!text.includes(leak), `the console shows ${leak}`);
+      }
+      assert.match(text, /"accessToken":"planted-cu…\[54 chars\] and \[private key removed\]/);
     });
 
     it('shows tokens and signatures under --show-secrets, but never keys or passphrases', () => {

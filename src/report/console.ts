@@ -5,6 +5,7 @@
 import type { Finding } from '../types.js';
 import type { GateResult } from './gate.js';
 import type { CaseResult, RunReport } from './model.js';
+import { Redactor } from './redaction.js';
 import { modeTitle, plural } from './wording.js';
 
 const MARK = { pass: '✓', fail: '✗', skipped: '-' } as const;
@@ -46,13 +47,19 @@ function findingLines(finding: Finding): string[] {
   return lines;
 }
 
-/** One case: its line, then every finding beneath it. */
+/**
+ * One case: its line, then every finding beneath it. The engine shortens the secrets it quotes,
+ * but a finding may quote a cut body that holds the head of a token; the case's own exchange
+ * says which strings are secret, and they are shortened here too (the console never shows them).
+ */
 export function caseBlock(result: CaseResult): string {
   const line =
     `  ${MARK[result.verdict]} ${result.id.padEnd(26)} ${answerOf(result).padEnd(14)} ` +
     result.title;
   const detail = result.verdict === 'skipped' ? [`      ${result.because}`] : [];
-  return [line, ...detail, ...result.findings.flatMap(findingLines)].join('\n');
+  const redactor = new Redactor({ showSecrets: false });
+  if (result.exchange) redactor.learnExchange(result.exchange);
+  return redactor.scrub([line, ...detail, ...result.findings.flatMap(findingLines)].join('\n'));
 }
 
 export function reportFooter(report: RunReport, conforming: boolean): string {
