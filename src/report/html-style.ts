@@ -83,7 +83,6 @@ pre {
   width: 90px; color: var(--muted); font-weight: 400; border: 0; padding: 2px 8px 2px 0;
 }
 .evidence td { border: 0; padding: 2px 0; }
-.diagnosis { margin: 4px 0 0; color: var(--muted); }
 .coverage .rule-id { white-space: nowrap; font-weight: 600; }
 .coverage td:nth-child(2), .coverage td:nth-child(5) { white-space: nowrap; }
 .coverage td:nth-child(5) { text-align: right; }

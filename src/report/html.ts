@@ -17,6 +17,11 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; for
 /** Escapes a value; the one way text enters the page. */
 const h = escapeHtml;
 
+/** The parts of a block, one a line, leaving out the empty ones. */
+function block(parts: string[]): string {
+  return parts.filter((part) => part !== '').join('\n');
+}
+
 const CASE_BADGE = { pass: 'PASS', fail: 'FAIL', skipped: 'NOT RUN' } as const;
 
 const STATUS_TEXT: Record<RuleCoverage['status'], string> = {
@@ -135,7 +140,7 @@ function caseIndex(view: ReportView): string {
 
 function summarySection(view: ReportView): string {
   const shortfalls = view.shortfalls.map((s) => `<li>${h(s)}</li>`).join('');
-  return [
+  return block([
     '<section id="summary">',
     '<h2>Summary</h2>',
     facts(view),
@@ -143,7 +148,7 @@ function summarySection(view: ReportView): string {
     shortfalls ? `<ul class="shortfalls">${shortfalls}</ul>` : '',
     caseIndex(view),
     '</section>',
-  ].join('\n');
+  ]);
 }
 
 /**
@@ -198,9 +203,18 @@ function evidenceRow(term: string, value: string | undefined): string {
   return value === undefined ? '' : `<tr><th>${h(term)}</th><td><code>${h(value)}</code></td></tr>`;
 }
 
+/** The signature doctor's evidence, when it examined the finding's signature. */
+function diagnosisRows(finding: FindingView): string {
+  const diagnosis = finding.diagnosis;
+  if (!diagnosis) return '';
+  const facts = diagnosis.facts.map((fact) => `<tr><th>evidence</th><td>${h(fact)}</td></tr>`);
+  const hypotheses = diagnosis.tried === 1 ? 'hypothesis' : 'hypotheses';
+  const tried = `signature doctor: ${diagnosis.tried} ${hypotheses} tried, ${diagnosis.outcome}`;
+  return [...facts, `<tr><th>diagnosis</th><td>${h(tried)}</td></tr>`].join('\n');
+}
+
 function findingBlock(finding: FindingView): string {
-  const facts = (finding.diagnosis?.facts ?? []).map((f) => `<li>${h(f)}</li>`).join('');
-  return [
+  return block([
     `<div class="finding ${finding.severity}">`,
     `<p class="finding-head"><span class="sev ${finding.severity}">${h(finding.severity)}</span>` +
       ` <a href="#${ruleAnchor(finding.rule)}"><code>${h(finding.rule)}</code></a>` +
@@ -212,10 +226,10 @@ function findingBlock(finding: FindingView): string {
     `<tr><th>hint</th><td>${h(finding.hint)}</td></tr>`,
     `<tr><th>rule</th><td>${h(finding.ruleTitle)}</td></tr>`,
     `<tr><th>source</th><td>${h(finding.source.title)}, ${h(finding.source.section)}</td></tr>`,
+    diagnosisRows(finding),
     '</table>',
-    facts ? `<ul class="diagnosis">${facts}</ul>` : '',
     '</div>',
-  ].join('\n');
+  ]);
 }
 
 function acceptsText(result: CaseView): string {
@@ -230,7 +244,7 @@ function caseArticle(result: CaseView, index: number): string {
       ? result.findings.map(findingBlock).join('\n')
       : `<p class="clean">No findings: ${plural(result.evaluated.length, 'rule')} evaluated, ` +
         'all kept.</p>';
-  return [
+  return block([
     `<article class="case ${result.verdict}" id="${caseAnchor(index)}">`,
     `<h3><span class="badge ${result.verdict}">${CASE_BADGE[result.verdict]}</span> ` +
       `${h(result.id)} <span class="title">${h(result.title)}</span></h3>`,
@@ -239,7 +253,7 @@ function caseArticle(result: CaseView, index: number): string {
     result.exchange ? exchangeBlock(result.exchange) : '',
     findings,
     '</article>',
-  ].join('\n');
+  ]);
 }
 
 function casesSection(view: ReportView): string {
