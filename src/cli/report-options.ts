@@ -38,9 +38,10 @@ const SECRET_ENV = ['PACT_BROKER_TOKEN'];
 
 const FORMAT_NAME = { json: 'JSON', junit: 'JUnit', markdown: 'Markdown', html: 'HTML' } as const;
 
-function collectTarget(value: string, previous: ReportTarget[]): ReportTarget[] {
+/** Commander calls it once per `--report`, with what the earlier ones gave (none at first). */
+function collectTarget(value: string, previous: ReportTarget[] | undefined): ReportTarget[] {
   try {
-    return [...previous, parseReportTarget(value)];
+    return [...(previous ?? []), parseReportTarget(value)];
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
@@ -54,7 +55,6 @@ export function addReportOptions(command: Command): Command {
       '--report <format:path>',
       'also write a report: json, junit, markdown or html, e.g. junit:snapcheck.xml (repeatable)',
       collectTarget,
-      [],
     )
     .addOption(
       new Option('--fail-on <level>', 'what makes the run exit 1')
