@@ -58,14 +58,24 @@ function gate(view: ReportView): string[] {
   ];
 }
 
+/**
+ * The finding in words: its message, then what was expected and found, unless the message
+ * already says both (`answered 200 2007300; expected 401 4017300`).
+ */
+function findingText(finding: FindingView): string {
+  const { message, expected = '-', actual = '-' } = finding;
+  if (finding.expected === undefined && finding.actual === undefined) return message;
+  if (message.includes(expected) && message.includes(actual)) return message;
+  return `${message} (expected ${expected}, got ${actual})`;
+}
+
 function findingRow(result: CaseView, finding: FindingView): string {
   const cells = [
     cellCode(result.id),
     finding.severity,
     cellCode(finding.rule),
     cellCode(finding.location),
-    escapeMarkdownCell(finding.expected ?? ''),
-    escapeMarkdownCell(finding.actual ?? ''),
+    escapeMarkdownCell(findingText(finding)),
     escapeMarkdownCell(finding.hint),
   ];
   return `| ${cells.join(' | ')} |`;
@@ -79,8 +89,8 @@ function findings(view: ReportView): string[] {
   const lines = [
     `### Findings (${all.length})`,
     '',
-    '| case | severity | rule | where | expected | actual | hint |',
-    '|---|---|---|---|---|---|---|',
+    '| case | severity | rule | where | finding | hint |',
+    '|---|---|---|---|---|---|',
     ...shown.map(({ result, f }) => findingRow(result, f)),
   ];
   if (all.length > shown.length) {
