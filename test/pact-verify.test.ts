@@ -338,7 +338,7 @@ describe('verify-pact refuses inconsistent options before loading Pact', () => {
       'a --base-url that is not a URL',
       { baseUrl: 'provider.example', clientId: 'MCH-1', privateKey: KEY_FILE },
       'ERR_BAD_URL',
-      'not a URL: provider.example (expected e.g. http://127.0.0.1:8080)',
+      'not a URL: provider.example (write the scheme too, e.g. http://provider.example)',
     ],
   ];
   for (const [name, options, code, message] of table) {

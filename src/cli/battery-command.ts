@@ -13,7 +13,7 @@ import { specVersion, tool } from '../report/model.js';
 import { tokenSpec } from '../spec/openapi.js';
 import type { Profile } from '../types.js';
 import { privateKeyFromFile } from './keys.js';
-import { startReporting, type ReportOptions } from './report-options.js';
+import { checkReportTargets, startReporting, type ReportOptions } from './report-options.js';
 
 export interface BatteryCommandOptions extends ReportOptions {
   profile: Profile;
@@ -34,20 +34,21 @@ async function runAndReport(
   options: BatteryCommandOptions,
   output: Output,
 ): Promise<ExitCodeValue> {
-  const path = options.path ?? tokenSpec().path;
+  const reporting = startReporting(options, output, { total: batteryCases.length });
+  const target = tokenTarget(baseUrl, options.path ?? tokenSpec().path);
+  const path = target.path;
   output.out(
     reportHeader({
       mode: 'provider',
       tool,
-      target: new URL(path, baseUrl).toString(),
+      target: shown(new URL(path, baseUrl)),
       profile: options.profile,
       spec: specVersion(),
     }),
   );
 
-  const reporting = startReporting(options, output, { total: batteryCases.length });
   const report = await runBattery({
-    baseUrl,
+    baseUrl: target.origin,
     clientId,
     privateKey,
     profile: options.profile,
@@ -67,22 +68,47 @@ async function runAndReport(
 
 /** Parses and checks the provider's base URL. */
 export function parseBaseUrl(text: string): URL {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
+    url = undefined;
+  }
+  // `localhost:8080` parses as a URL whose scheme is "localhost:".
+  if (!url || /^[\w.-]+:\d+(\/|$)/.test(text)) {
     throw new SnapcheckError(
       'ERR_BAD_URL',
-      `not a URL: ${text} (expected e.g. http://127.0.0.1:8080)`,
+      `not a URL: ${text} (write the scheme too, e.g. http://${text.replace(/^\w+:\/\//, '')})`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new SnapcheckError(
       'ERR_BAD_URL',
-      `unsupported scheme ${url.protocol} in ${text}: use http or https`,
+      `unsupported scheme ${url.protocol} in ${shown(url)}: use http or https`,
     );
   }
   return url;
+}
+
+/** A URL as reports show it: any password in it replaced. */
+export function shown(url: URL): string {
+  if (!url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.password = '***';
+  return copy.href;
+}
+
+/**
+ * Where the token is: a base URL may carry a prefix (a gateway's `/snap`), which the token path
+ * extends rather than replaces. Returns the origin to connect to and the full path to send.
+ */
+export function tokenTarget(base: URL, path: string): { origin: URL; path: string } {
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const origin = new URL(base.href);
+  origin.pathname = '/';
+  origin.search = '';
+  origin.hash = '';
+  return { origin, path: `${prefix}${path}` };
 }
 
 export async function providerCommand(
@@ -100,6 +126,7 @@ export async function mainJob(
   options: BatteryCommandOptions,
   output: Output,
 ): Promise<ExitCodeValue> {
+  checkReportTargets(options);
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const clientId = 'MCH-0008-1296507211683';
   const provider = await startProvider({

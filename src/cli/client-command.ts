@@ -4,10 +4,11 @@
  * when it succeeded and every token request it sent conformed. Without one, judges requests
  * until interrupted.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 import { quote } from 'shell-quote';
 
+import { redact } from '../engine/render.js';
 import { SnapcheckError, type ExitCodeValue } from '../errors.js';
 import { startClientJudge, type ClientJudge } from '../judge/client-judge.js';
 import { reportHeader } from '../report/console.js';
@@ -32,13 +33,29 @@ export interface ClientOptions extends ReportOptions {
   urlEnv: string[];
 }
 
-/** Runs the command with the judge's URLs in its environment; resolves to its exit code. */
+/** How the client command ended: its exit code, the signal that ended it, and why. */
+interface CommandEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The signal snapcheck itself received and passed on, if any. */
+  interrupted?: NodeJS.Signals;
+}
+
+/** The command as the console shows it, long base64-like words (signatures) shortened. */
+function shownCommand(command: string[]): string {
+  return quote(command).replace(/[A-Za-z0-9+/_-]{40,}={0,2}/g, (word) => redact(word));
+}
+
+/**
+ * Runs the command with the judge's URLs in its environment. SIGINT and SIGTERM sent to
+ * snapcheck are passed on to the command, and the run still ends with its report.
+ */
 function runCommand(
   command: string[],
   judge: ClientJudge,
   options: ClientOptions,
   output: Output,
-): Promise<number> {
+): Promise<CommandEnd> {
   const base = judge.provider.url;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -48,10 +65,27 @@ function runCommand(
   for (const name of options.urlEnv) env[name] = base;
 
   const [program, ...args] = command as [string, ...string[]];
-  output.out(`running: ${quote(command)}\n`);
   return new Promise((resolve, reject) => {
+    // Listen before anything is said or started: a signal in between would end snapcheck
+    // without its report and leave the command running.
+    let interrupted: NodeJS.Signals | undefined;
+    const running: { child?: ChildProcess } = {};
+    const pass = (signal: NodeJS.Signals): void => {
+      interrupted = signal;
+      running.child?.kill(signal);
+    };
+    process.on('SIGINT', pass);
+    process.on('SIGTERM', pass);
+    output.out(`running: ${shownCommand(command)}\n`);
     const child = spawn(program, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    running.child = child;
+    if (interrupted) child.kill(interrupted);
+    const settle = (): void => {
+      process.off('SIGINT', pass);
+      process.off('SIGTERM', pass);
+    };
     child.once('error', (error: NodeJS.ErrnoException) => {
+      settle();
       reject(
         new SnapcheckError(
           'ERR_COMMAND',
@@ -59,8 +93,19 @@ function runCommand(
         ),
       );
     });
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.once('exit', (code, signal) => {
+      settle();
+      resolve({ code, signal, ...(interrupted ? { interrupted } : {}) });
+    });
   });
+}
+
+function describeEnd(end: CommandEnd): string | undefined {
+  if (end.interrupted)
+    return `the run was interrupted (${end.interrupted}) before the command ended`;
+  if (end.signal) return `the command was killed by ${end.signal}`;
+  if (end.code !== 0) return `the command exited with code ${end.code}`;
+  return undefined;
 }
 
 function waitForSignal(): Promise<void> {
@@ -71,11 +116,10 @@ function waitForSignal(): Promise<void> {
 }
 
 /** Why the run does not pass, beyond failing requests. */
-function shortfalls(report: RunReport, options: ClientOptions, exitCode?: number): string[] {
+function shortfalls(report: RunReport, options: ClientOptions, end?: CommandEnd): string[] {
   const reasons: string[] = [];
-  if (exitCode !== undefined && exitCode !== 0) {
-    reasons.push(`the command exited with code ${exitCode}`);
-  }
+  const ended = end && describeEnd(end);
+  if (ended) reasons.push(ended);
   const wanted = Math.max(1, options.expect);
   if (report.cases.length < wanted) {
     reasons.push(
@@ -92,6 +136,9 @@ export async function clientCommand(
   options: ClientOptions,
   output: Output,
 ): Promise<ExitCodeValue> {
+  if (command.length > 0 && command[0]!.trim() === '') {
+    throw new SnapcheckError('ERR_COMMAND', 'the command after -- is empty');
+  }
   const clients = clientsFrom(options.client, options, output);
   if (clients.length === 0) {
     throw new SnapcheckError(
@@ -121,7 +168,7 @@ export async function clientCommand(
     );
   });
 
-  let exitCode: number | undefined;
+  let end: CommandEnd | undefined;
   try {
     output.out(
       reportHeader({
@@ -134,14 +181,14 @@ export async function clientCommand(
     );
     output.out(`judge listening on ${judge.provider.url} (SNAPCHECK_BASE_URL)`);
     output.out(`clients: ${clients.map((c) => c.clientId).join(', ')}\n`);
-    if (command.length > 0) exitCode = await runCommand(command, judge, options, output);
+    if (command.length > 0) end = await runCommand(command, judge, options, output);
     else await waitForSignal();
   } finally {
     await judge.close();
   }
 
   const report = judge.report();
-  const reasons = shortfalls(report, options, exitCode);
+  const reasons = shortfalls(report, options, end);
   for (const reason of reasons) reporting.line(`\n${reason}`);
   return reporting.finish(report, reasons);
 }

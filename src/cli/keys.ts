@@ -2,7 +2,7 @@
  * Reading the keys a user names on the command line, with what was repaired or is doubtful
  * said on stderr, so a key that works here but fails elsewhere is explained.
  */
-import { SnapcheckError } from '../errors.js';
+import { KeyError, SnapcheckError } from '../errors.js';
 import type { RegisteredClient } from '../provider/server.js';
 import { readPrivateKeyFile, readPublicKeyFile, type LoadedPrivateKey } from '../signature/keys.js';
 import type { Output } from './battery-command.js';
@@ -11,10 +11,11 @@ import type { Output } from './battery-command.js';
 export function passphraseFrom(variable: string | undefined): string | undefined {
   if (variable === undefined) return undefined;
   const value = process.env[variable];
-  if (value === undefined) {
+  if (value === undefined || value === '') {
     throw new SnapcheckError(
       'ERR_PASSPHRASE_ENV',
-      `environment variable ${variable} (from --passphrase-env) is not set`,
+      `environment variable ${variable} (from --passphrase-env) is ` +
+        (value === '' ? 'empty' : 'not set'),
     );
   }
   return value;
@@ -26,7 +27,7 @@ export function privateKeyFromFile(
   output: Output,
 ): LoadedPrivateKey {
   const passphrase = passphraseFrom(passphraseEnv);
-  const key = readPrivateKeyFile(path, passphrase === undefined ? {} : { passphrase });
+  const key = readWithPassphrase(path, passphrase, output);
   for (const repair of key.repairs)
     output.err(`snapcheck: private key repaired: ${repair.message}`);
   for (const warning of key.warnings) output.err(`snapcheck: warning: ${warning}`);
@@ -37,6 +38,34 @@ export function privateKeyFromFile(
     );
   }
   return key;
+}
+
+/**
+ * Reads the key; names --passphrase-env when one is needed, and forgives the trailing newline
+ * that `export VAR=$(cat file)` habits leave in a passphrase, saying so.
+ */
+function readWithPassphrase(
+  path: string,
+  passphrase: string | undefined,
+  output: Output,
+): LoadedPrivateKey {
+  try {
+    return readPrivateKeyFile(path, passphrase === undefined ? {} : { passphrase });
+  } catch (error) {
+    const code = (error as KeyError).code;
+    if (code === 'ERR_KEY_PASSPHRASE_REQUIRED') {
+      const message = (error as Error).message.replace(
+        'give its passphrase',
+        'give its passphrase with --passphrase-env VAR',
+      );
+      throw new KeyError(code, message);
+    }
+    const trimmed = passphrase?.trim();
+    if (code !== 'ERR_KEY_BAD_PASSPHRASE' || !trimmed || trimmed === passphrase) throw error;
+    const key = readPrivateKeyFile(path, { passphrase: trimmed });
+    output.err('snapcheck: warning: the passphrase had whitespace around it; used it trimmed');
+    return key;
+  }
 }
 
 /** `ID=FILE` pairs and an optional `--client-id`/`--public-key` pair, merged by client id. */

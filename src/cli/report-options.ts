@@ -10,7 +10,8 @@
  *   ... onCase: reporting.onCase ...                // while the run goes
  *   return reporting.finish(report, shortfalls);    // its exit code (throws exit 2 on a bad write)
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 
@@ -24,6 +25,11 @@ import { buildView, type ReportView } from '../report/view.js';
 import type { Output } from './battery-command.js';
 
 export interface ReportOptions {
+  /** Files the mode reads: a report is never written over one of them. */
+  privateKey?: string;
+  publicKey?: string;
+  request?: string;
+  client?: string[];
   json?: string;
   report?: ReportTarget[];
   failOn?: FailOn;
@@ -66,7 +72,8 @@ export function addReportOptions(command: Command): Command {
 
 /** Every report file asked for, `--json` first, in the order given. */
 export function reportTargets(options: ReportOptions): ReportTarget[] {
-  const fromJson: ReportTarget[] = options.json ? [{ format: 'json', path: options.json }] : [];
+  const fromJson: ReportTarget[] =
+    options.json !== undefined ? [{ format: 'json', path: options.json }] : [];
   return [...fromJson, ...(options.report ?? [])];
 }
 
@@ -107,11 +114,43 @@ export interface Reporting {
   finish(report: RunReport, shortfalls?: readonly string[]): ExitCodeValue;
 }
 
+/**
+ * Refuses, before the run, report paths that could only do harm: empty, a directory, or a file
+ * this run reads (a report over the private key would destroy it). A missing or read-only
+ * directory is reported after the run instead, with the console verdict already printed.
+ */
+export function checkReportTargets(options: ReportOptions): void {
+  const inputs = [
+    options.privateKey,
+    options.publicKey,
+    options.request,
+    ...(options.client ?? []).map((spec) => spec.slice(spec.indexOf('=') + 1)),
+  ].flatMap((path) => (path ? [resolve(path)] : []));
+
+  for (const target of reportTargets(options)) {
+    const problem = targetProblem(target.path, inputs);
+    if (problem) {
+      throw new SnapcheckError(
+        'ERR_REPORT_PATH',
+        `cannot write the ${FORMAT_NAME[target.format]} report to "${target.path}": ${problem}`,
+      );
+    }
+  }
+}
+
+function targetProblem(path: string, inputs: string[]): string | undefined {
+  if (path.trim() === '') return 'the path is empty';
+  if (inputs.includes(resolve(path))) return 'it is an input file of this run';
+  if (existsSync(path) && statSync(path).isDirectory()) return 'it is a directory';
+  return undefined;
+}
+
 export function startReporting(
   options: ReportOptions,
   output: Output,
   progressOptions: { total?: number; noun?: string; status?: boolean } = {},
 ): Reporting {
+  checkReportTargets(options);
   const { status = true, ...rest } = progressOptions;
   const progress = new Progress((lines) => output.out(lines), {
     terminal: status ? process.stderr : { isTTY: false, write: () => undefined },

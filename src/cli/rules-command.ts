@@ -4,7 +4,13 @@ import type { Profile } from '../types.js';
 
 export function renderRules(format: 'text' | 'json', profile?: Profile): string {
   const { rules, sources, version } = catalogue();
-  if (format === 'json') return `${JSON.stringify({ version, sources, rules }, null, 2)}\n`;
+  if (format === 'json') {
+    const shown = profile
+      ? rules.map((rule) => ({ ...rule, severity: { [profile]: rule.severity[profile] } }))
+      : rules;
+    const catalogueJson = { version, ...(profile ? { profile } : {}), sources, rules: shown };
+    return `${JSON.stringify(catalogueJson, null, 2)}\n`;
+  }
 
   const lines = [`snapcheck rule catalogue v${version} (${rules.length} rules)`, ''];
   for (const rule of rules) {

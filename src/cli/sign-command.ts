@@ -6,7 +6,7 @@ import { SnapcheckError } from '../errors.js';
 import { signToken } from '../signature/asymmetric.js';
 import { tokenSpec } from '../spec/openapi.js';
 import { formatTimestamp, parseTimestamp } from '../timestamp.js';
-import { parseBaseUrl, type Output } from './battery-command.js';
+import { parseBaseUrl, tokenTarget, type Output } from './battery-command.js';
 import { privateKeyFromFile } from './keys.js';
 
 export interface SignOptions {
@@ -42,9 +42,9 @@ export function signCommand(options: SignOptions, output: Output): void {
     return;
   }
 
-  const base = parseBaseUrl(options.curl);
-  const url =
-    base.pathname === '/' ? new URL(options.path ?? tokenSpec().path, base).toString() : base.href;
+  // The same reading of a base URL as `snapcheck provider`: a path in it is a prefix.
+  const target = tokenTarget(parseBaseUrl(options.curl), options.path ?? tokenSpec().path);
+  const url = new URL(target.path, target.origin).href;
   const lines = [
     `curl -sS -X POST ${singleQuoted(url)}`,
     ...headers.map(([name, value]) => `  -H ${singleQuoted(`${name}: ${value}`)}`),
