@@ -6,8 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { judgeRequest } from '../src/engine/request.js';
+import { send } from '../src/http/send.js';
+import { startClientJudge, type ClientJudge } from '../src/judge/client-judge.js';
 import { signToken } from '../src/signature/asymmetric.js';
-import type { Finding, Profile } from '../src/types.js';
+import { formatTimestamp } from '../src/timestamp.js';
+import type { Finding, Profile, RecordedRequest } from '../src/types.js';
+import { exchangeRaw, parseAnswers, rawRequest } from './raw-http.js';
 
 const CLIENT = 'MCH-0008-1296507211683';
 const OTHER = 'MCH-0008-SANDBOX';
@@ -167,6 +171,23 @@ describe('client judge (snapcheck client)', function () {
     assert.match(run.stdout, /no token request reached the judge/);
   });
 
+  it('judges a client that sends nothing but an oversized body', async () => {
+    const script = [
+      "const body = JSON.stringify({ grantType: 'client_credentials', pad: 'x'.repeat(20000) });",
+      'await fetch(process.env.SNAPCHECK_TOKEN_URL, {',
+      "  method: 'POST', headers: { 'Content-Type': 'application/json' }, body,",
+      '});',
+    ].join('\n');
+    const run = await judge(['node', '--input-type=module', '-e', script]);
+
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.doesNotMatch(run.stdout, /no token request reached the judge/);
+    assert.deepEqual(
+      run.report?.cases.map((c) => [c.verdict, c.findings.map((f) => f.rule)]),
+      [['fail', ['request.body.size']]],
+    );
+  });
+
   it('fails when fewer requests than --expect arrive', async () => {
     const run = await judge(nodeClient, {}, ['--expect', '2']);
     assert.equal(run.code, 1);
@@ -274,4 +295,168 @@ describe('X-TIMESTAMP forms seen in the wild, per profile', () => {
       });
     }
   }
+});
+
+describe('client judge: every answered request is a case', function () {
+  this.timeout(20_000);
+  const PATH = '/authorization/v1/access-token/b2b';
+  const GRANT = '{"grantType":"client_credentials"}';
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  let judge: ClientJudge;
+  let port: number;
+  /** Makes the judge's clock fail once, at its next reading. */
+  let clockFailsNext = false;
+
+  beforeEach(async () => {
+    judge = await startClientJudge({
+      clients: [{ clientId: CLIENT, publicKeys: [pair.publicKey] }],
+      profile: 'doku',
+      clock: () => {
+        if (!clockFailsNext) return Date.now();
+        clockFailsNext = false;
+        throw new Error('the clock stopped');
+      },
+    });
+    port = judge.provider.port;
+  });
+
+  afterEach(() => judge.close());
+
+  function signedHeaders(): [string, string][] {
+    const timestamp = formatTimestamp(new Date());
+    return [
+      ['Host', `127.0.0.1:${port}`],
+      ['Content-Type', 'application/json'],
+      ['X-TIMESTAMP', timestamp],
+      ['X-CLIENT-KEY', CLIENT],
+      ['X-SIGNATURE', signToken(pair.privateKey, CLIENT, timestamp)],
+    ];
+  }
+
+  function tokenRequest(body = GRANT, extra: [string, string][] = []): Buffer {
+    const headers = [...signedHeaders(), ...extra, ['Content-Length', String(body.length)]];
+    return rawRequest('POST', PATH, headers as [string, string][], Buffer.from(body));
+  }
+
+  /** Sends raw bytes; returns the status and responseCode the client got. */
+  async function answer(bytes: Buffer): Promise<[number, unknown]> {
+    const answers = parseAnswers((await exchangeRaw(port, bytes)).bytes);
+    assert.equal(answers.length, 1);
+    const body = JSON.parse(answers[0]!.body.toString('utf8')) as { responseCode?: unknown };
+    return [answers[0]!.status, body.responseCode];
+  }
+
+  const junk = (count: number): [string, string][] =>
+    Array.from({ length: count }, (_, i) => [`X-Junk-${i}`, 'j']);
+
+  const UNNAMED = '(no X-CLIENT-KEY)';
+  const refused: [string, () => Buffer, [number, string], [string, string, string]][] = [
+    [
+      'a body over 16 KiB',
+      () =>
+        tokenRequest(JSON.stringify({ grantType: 'client_credentials', pad: 'x'.repeat(20_000) })),
+      [400, '4007300'],
+      ['request.body.size', 'request.body', `POST ${PATH} from ${CLIENT}`],
+    ],
+    [
+      // The parser gave up before the headers: only the request line is known.
+      'headers over 16 KiB',
+      () => tokenRequest(GRANT, [['X-Padding', 'p'.repeat(17 * 1024)]]),
+      [400, '4007300'],
+      ['request.header.size', 'request.header', `POST ${PATH} from ${UNNAMED}`],
+    ],
+    [
+      'more than 64 header fields',
+      () => tokenRequest(GRANT, junk(70)),
+      [400, '4007300'],
+      ['request.header.size', 'request.header', `POST ${PATH} from ${CLIENT}`],
+    ],
+    [
+      'bytes that are not HTTP',
+      () => Buffer.from('THIS IS NOT HTTP\r\n\r\n'),
+      [400, '4007300'],
+      ['request.message.syntax', 'request', `unreadable request from ${UNNAMED}`],
+    ],
+    [
+      'an HTTP/1.1 request without Host',
+      () => rawRequest('POST', PATH, [['Content-Length', '0']]),
+      [400, '4007300'],
+      ['request.message.syntax', 'request.header.Host', `POST ${PATH} from ${UNNAMED}`],
+    ],
+    [
+      'CONNECT',
+      () => Buffer.from('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n'),
+      [405, '4057300'],
+      ['request.method', 'request.method', `CONNECT 127.0.0.1:443 from ${UNNAMED}`],
+    ],
+  ];
+
+  for (const [name, bytes, [status, code], [rule, location, title]] of refused) {
+    it(`makes a case of ${name}, refused before judging, naming ${rule}`, async () => {
+      assert.deepEqual(await answer(bytes()), [status, code]);
+
+      const cases = judge.report().cases;
+      assert.deepEqual(
+        cases.map((c) => [c.verdict, c.because, c.title]),
+        [['fail', `answered ${status} ${code}`, title]],
+      );
+      assert.deepEqual(
+        cases[0]!.findings.map((f) => [f.severity, f.rule, f.location]),
+        [['error', rule, location]],
+      );
+      assert.equal(cases[0]!.exchange?.response?.status, status);
+    });
+  }
+
+  it('quotes the request line the parser refused', async () => {
+    await answer(Buffer.from('THIS IS NOT HTTP\r\n\r\n'));
+    const finding = judge.report().cases[0]!.findings[0]!;
+    assert.equal(finding.actual, '"THIS IS NOT HTTP"');
+    assert.match(finding.message, /^the request is not valid HTTP\/1\.1 \(HPE_INVALID_METHOD: /);
+  });
+
+  it('makes a case of its own failure, answered 500 5007300', async () => {
+    clockFailsNext = true;
+    assert.deepEqual(await answer(tokenRequest()), [500, '5007300']);
+
+    const [only] = judge.report().cases;
+    assert.equal(judge.report().cases.length, 1);
+    assert.deepEqual(
+      only!.findings.map((f) => [f.rule, f.message]),
+      [
+        [
+          'judge.internal-error',
+          'snapcheck failed while answering this request (the clock stopped); it was not judged',
+        ],
+      ],
+    );
+    assert.deepEqual(await answer(tokenRequest()), [200, '2007300']);
+  });
+
+  it('records the answer with every header the client received', async () => {
+    const timestamp = formatTimestamp(new Date());
+    const request: RecordedRequest = {
+      method: 'POST',
+      path: PATH,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-TIMESTAMP': timestamp,
+        'X-CLIENT-KEY': CLIENT,
+        'X-SIGNATURE': signToken(pair.privateKey, CLIENT, timestamp),
+      },
+      body: Buffer.from(GRANT),
+    };
+    const received = await send(new URL(judge.provider.url), request);
+    const recorded = judge.report().cases[0]?.exchange?.response;
+
+    assert.equal(received.response?.status, 200);
+    assert.deepEqual(recorded?.headers, received.response?.headers);
+    assert.equal(recorded?.headers['content-type'], 'application/json');
+    assert.match(
+      String(recorded?.headers['x-timestamp']),
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$/,
+    );
+    assert.equal(recorded?.headers['x-client-key'], CLIENT);
+    assert.deepEqual(recorded?.body, received.response?.body);
+  });
 });

@@ -225,6 +225,55 @@ describe('reference provider', () => {
       assert.ok(raw.endsWith('{"responseCode":"4007300","responseMessage":"Bad Request"}'));
     });
 
+    it('tells the listener about its own failure, as the 500 that was sent', async () => {
+      const heard: [number | undefined, string[]][] = [];
+      provider = await startProvider({
+        clients: [{ clientId: CLIENT, publicKeys }],
+        clock: () => NOW,
+        onExchange: (exchange, judgement) => {
+          heard.push([exchange.response?.status, judgement.findings.map((f) => f.message)]);
+          if (heard.length === 1) throw new Error('listener broke');
+        },
+      });
+      await answer(new URL(provider.url), signedRequest());
+
+      assert.deepEqual(heard, [
+        [200, []],
+        [
+          500,
+          ['snapcheck failed while answering this request (listener broke); it was not judged'],
+        ],
+      ]);
+    });
+
+    it('tells the listener about a request cut off by its time limit', async () => {
+      const heard: string[] = [];
+      provider = await startProvider({
+        clients: [{ clientId: CLIENT, publicKeys }],
+        clock: () => NOW,
+        limits: { headersTimeoutMs: 300, requestTimeoutMs: 600 },
+        onExchange: (exchange, judgement) => {
+          const rules = judgement.findings.map((f) => f.rule).join(',');
+          heard.push(`${exchange.response?.status} ${rules}: ${judgement.findings[0]?.message}`);
+        },
+      });
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(provider!.port, '127.0.0.1', () => {
+          socket.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\n`);
+        });
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+
+      assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/);
+      assert.deepEqual(heard, [
+        '400 request.message.timeout: the request was not complete in time ' +
+          '(headers within 0.3 s, all of it within 0.6 s)',
+      ]);
+    });
+
     it('turns its own failure into 500 5007300 and keeps serving', async () => {
       let calls = 0;
       const url = await start('doku', () => {

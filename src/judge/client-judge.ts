@@ -92,10 +92,12 @@ function caseFrom(
   const answer = response ? `${response.status} ${code ?? ''}`.trim() : 'no answer';
   const findings = withDiagnosis(judgement.findings, exchange, judgement, options.clients);
   const clientId = headerValue(request.headers, 'X-CLIENT-KEY') ?? '(no X-CLIENT-KEY)';
+  // A request the HTTP parser refused may have no readable request line.
+  const line = request.method ? `${request.method} ${request.path}` : 'unreadable request';
 
   return {
     id: `request-${index}`,
-    title: `${request.method} ${request.path} from ${clientId}`,
+    title: `${line} from ${clientId}`,
     because: `answered ${answer}`,
     verdict: verdictOf(findings),
     exchange,
@@ -105,7 +107,11 @@ function caseFrom(
   };
 }
 
-/** Starts the judge on a loopback port; every request it answers becomes a case. */
+/**
+ * Starts the judge on a loopback port; every request it answers becomes a case, including the
+ * ones the provider refuses before judging (an oversized body, unparseable bytes): their
+ * judgement names the rule that refused them.
+ */
 export async function startClientJudge(options: ClientJudgeOptions): Promise<ClientJudge> {
   const clock = options.clock ?? Date.now;
   const started = clock();
