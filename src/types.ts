@@ -40,9 +40,13 @@ export interface RecordedResponse {
   body: Buffer;
 }
 
-/** Why no complete response could be judged. */
+/**
+ * Why no complete response could be judged. `tls`: the connection could not be secured as the
+ * URL asks (a certificate the client does not trust, or a scheme the port does not speak);
+ * `protocol`: the peer answered something that is not HTTP.
+ */
 export interface TransportFailure {
-  kind: 'connect' | 'timeout' | 'reset' | 'body-size';
+  kind: 'connect' | 'timeout' | 'reset' | 'body-size' | 'tls' | 'protocol';
   message: string;
 }
 

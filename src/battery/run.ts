@@ -18,7 +18,7 @@ import {
   type CaseResult,
   type RunReport,
 } from '../report/model.js';
-import type { Exchange, Profile } from '../types.js';
+import type { Exchange, Profile, TransportFailure } from '../types.js';
 import { batteryCases, type BatteryCase, type CaseInputs } from './cases.js';
 
 export interface BatteryOptions {
@@ -41,6 +41,17 @@ export type { CaseResult, RunReport as BatteryReport, Summary, Verdict } from '.
 
 /** Consecutive transport failures after which the remaining cases are skipped. */
 const GIVE_UP_AFTER = 2;
+
+/**
+ * Whether a failure leaves the target unreachable, so that the rest is skipped and the run
+ * exits 3 instead of 1: a refused connection always; a certificate or scheme problem (kind
+ * `tls`) while no case has had an answer yet, since it is the URL or the trust store that is
+ * wrong, and every case would fail the same way. After answers, it is a finding against the
+ * provider (one node of a pool with an expired certificate, say).
+ */
+function stopsTheRun(failure: TransportFailure | undefined, answered: boolean): boolean {
+  return failure?.kind === 'connect' || (failure?.kind === 'tls' && !answered);
+}
 
 function outcome(exchange: Exchange, testCase: BatteryCase, recorder: Recorder): void {
   const response = exchange.response;
@@ -100,6 +111,7 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   const results: CaseResult[] = [];
   let transportFailures = 0;
   let unreachable = false;
+  let answered = false;
 
   for (const testCase of options.cases ?? batteryCases) {
     if (unreachable || transportFailures >= GIVE_UP_AFTER) {
@@ -133,7 +145,8 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
     options.onCase?.(result);
 
     transportFailures = exchange.failure ? transportFailures + 1 : 0;
-    if (exchange.failure?.kind === 'connect') unreachable = true;
+    if (stopsTheRun(exchange.failure, answered)) unreachable = true;
+    answered ||= exchange.failure === undefined;
   }
 
   return {

@@ -1,7 +1,8 @@
 /**
  * Sends one request exactly as built (headers may be missing, bodies malformed) and records what
- * comes back. Every way the peer can misbehave (refusing, hanging, resetting, flooding) becomes a
- * TransportFailure, never an exception.
+ * comes back. Every way the peer can misbehave (refusing, hanging, resetting, flooding, answering
+ * something that is not HTTP) becomes a TransportFailure, never an exception; so does a
+ * connection that cannot be secured as the URL asks (see failures.ts).
  */
 // The modules, not their `request` bindings: interceptors such as nock patch `http.request` at
 // run time, and a binding imported by name would keep the original whichever loads first.
@@ -9,6 +10,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 
 import type { Exchange, RecordedRequest, TransportFailure } from '../types.js';
+import { classifyError, schemeRefusal, speaksTls, type Peer } from './failures.js';
 
 export interface SendOptions {
   /** Whole-exchange limit: connect, send, and read the full answer. */
@@ -19,24 +21,8 @@ export interface SendOptions {
 
 export const DEFAULT_SEND_OPTIONS: SendOptions = { timeoutMs: 5_000, maxResponseBytes: 1 << 20 };
 
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
-
-function classify(error: NodeJS.ErrnoException, base: URL): TransportFailure {
-  if (error.code && CONNECT_ERRORS.has(error.code)) {
-    return { kind: 'connect', message: `cannot connect to ${base.host}: ${error.code}` };
-  }
-  return {
-    kind: 'reset',
-    message: `the connection failed before a complete answer: ${error.code ?? error.message}`,
-  };
-}
+/** How long the check "does this port speak TLS?" may take after a reset. */
+const PROBE_LIMIT_MS = 1_000;
 
 /** Sends `request` to `base` (scheme, host, port; the request carries the path). */
 export function send(
@@ -75,16 +61,36 @@ export function send(
       });
     }, options.timeoutMs);
 
-    outgoing.on('error', (error: NodeJS.ErrnoException) =>
-      finish({ failure: classify(error, base) }),
-    );
-    outgoing.on('response', (incoming) => collect(incoming, options, finish));
+    // Where the connection went, read when it opens (a closed socket forgets its peer).
+    let peer: Peer | undefined;
+    outgoing.on('socket', (socket) => {
+      socket.once('connect', () => {
+        if (socket.remoteAddress && socket.remotePort) {
+          peer = { address: socket.remoteAddress, port: socket.remotePort };
+        }
+      });
+    });
+
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      const failure = classifyError(error, target);
+      if (failure.kind !== 'reset' || target.protocol !== 'http:' || !peer) {
+        finish({ failure });
+        return;
+      }
+      // A plain-HTTP request to a TLS port is often just dropped: ask the port itself.
+      clearTimeout(timer);
+      void speaksTls(peer, target.hostname, PROBE_LIMIT_MS).then((tls) =>
+        finish({ failure: tls ? schemeRefusal(target, 'https') : failure }),
+      );
+    });
+    outgoing.on('response', (incoming) => collect(incoming, target, options, finish));
     outgoing.end(request.body);
   });
 }
 
 function collect(
   incoming: IncomingMessage,
+  target: URL,
   options: SendOptions,
   finish: (exchange: Omit<Exchange, 'request'>) => void,
 ): void {
@@ -105,20 +111,38 @@ function collect(
     chunks.push(chunk);
   });
   incoming.on('end', () => {
-    finish({
-      response: {
-        status: incoming.statusCode ?? 0,
-        headers: incoming.headers,
-        body: Buffer.concat(chunks),
-      },
-    });
+    const response = {
+      status: incoming.statusCode ?? 0,
+      headers: incoming.headers,
+      body: Buffer.concat(chunks),
+    };
+    // The answer is kept as evidence, but it answers the scheme, not the token request.
+    const wrongPort = target.protocol === 'http:' && plainToTlsPort(response.status, response.body);
+    const failure: TransportFailure | undefined = wrongPort
+      ? schemeRefusal(target, 'https')
+      : undefined;
+    finish(failure ? { response, failure } : { response });
   });
   incoming.on('aborted', () =>
     finish({ failure: { kind: 'reset', message: 'the connection closed mid-answer' } }),
   );
-  incoming.on('error', (error: NodeJS.ErrnoException) =>
+  incoming.on('error', (error: NodeJS.ErrnoException) => {
+    const failure = classifyError(error, target);
     finish({
-      failure: { kind: 'reset', message: `the answer broke off: ${error.code ?? error.message}` },
-    }),
-  );
+      failure:
+        failure.kind === 'reset'
+          ? { kind: 'reset', message: `the answer broke off: ${error.code ?? error.message}` }
+          : failure,
+    });
+  });
+}
+
+/**
+ * nginx answers a plain-HTTP request on its TLS port with 400 "The plain HTTP request was sent
+ * to HTTPS port", Go with 400 "Client sent an HTTP request to an HTTPS server".
+ */
+function plainToTlsPort(status: number, body: Buffer): boolean {
+  if (status !== 400) return false;
+  const text = body.subarray(0, 4096).toString('latin1');
+  return /plain HTTP request was sent to HTTPS port|HTTP request to an HTTPS server/i.test(text);
 }
