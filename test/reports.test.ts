@@ -9,7 +9,7 @@ import { parse as parseJunit, type TestCase, type TestSuite } from 'junit2json';
 
 import { runBattery } from '../src/battery/run.js';
 import { ExitCode } from '../src/errors.js';
-import { renderConsole } from '../src/report/console.js';
+import { caseBlock, renderConsole } from '../src/report/console.js';
 import { parseReportTarget, renderReport, type ReportFormat } from '../src/report/formats.js';
 import { decideGate, type FailOn } from '../src/report/gate.js';
 import { escapeMarkdownCell, escapeXml, markdownCode, printable } from '../src/report/markup.js';
@@ -494,6 +494,82 @@ describe('reports', function () {
       assert.equal(escapeMarkdownCell('a|b\nc <i>'), 'a\\|b c &lt;i&gt;');
       assert.equal(markdownCode('has `tick`'), '`` has `tick` ``');
       assert.equal(markdownCode('a|b'), '`a|b`');
+    });
+  });
+
+  describe('console', () => {
+    const hostileBody = JSON.stringify({
+      responseCode: '\u001b[31m4017300',
+      responseMessage: 'Unauthorized.\r\u001b]0;owned\u0007',
+    });
+    const hostileCase: CaseResult = {
+      id: 'request-1',
+      title: 'POST /token\u001b[2J from MCH-1\u202eevil',
+      because: 'answered 401',
+      verdict: 'fail',
+      exchange: {
+        request: { method: 'POST', path: '/token', headers: {}, body: Buffer.alloc(0) },
+        response: { status: 401, headers: {}, body: Buffer.from(hostileBody) },
+      },
+      findings: [
+        {
+          rule: 'response.message.documented',
+          severity: 'warning',
+          location: 'response.body.\u001bx',
+          message: 'responseMessage is "Unauthorized.\r\u001b]0;owned\u0007"',
+          expected: 'one line\nfake line',
+          actual: '\u009b2J',
+          hint: 'h',
+        },
+      ],
+      evaluated: [],
+      durationMs: 0,
+    };
+
+    it("writes a peer's control characters out instead of sending them to the terminal", () => {
+      const text = caseBlock(hostileCase);
+
+      assert.equal(
+        text,
+        [
+          '  ✗ request-1                  401 \\u001b[31m4017300 ' +
+            'POST /token\\u001b[2J from MCH-1\\u202eevil',
+          '      warning response.message.documented  response.body.\\u001bx',
+          '              responseMessage is "Unauthorized.\\u000d\\u001b]0;owned\\u0007"',
+          '              expected one line\\u000afake line, got \\u009b2J',
+          '              hint: h',
+        ].join('\n'),
+      );
+    });
+
+    it('prints nothing a terminal would obey, in any part of the report', () => {
+      const report: RunReport = {
+        ...plantedReport(),
+        target: 'http://127.0.0.1:1/\u001b[2J',
+        cases: [hostileCase],
+        summary: summarise([hostileCase]),
+      };
+      const text = renderConsole(report, false);
+
+      // eslint-disable-next-line no-control-regex -- looking for control characters
+      assert.deepEqual(text.match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/g), null);
+      assert.match(text, /^target {3}http:\/\/127\.0\.0\.1:1\/\\u001b\[2J$/m);
+    });
+
+    it('shortens a responseCode too long to be one', () => {
+      const long: CaseResult = {
+        ...hostileCase,
+        findings: [],
+        exchange: {
+          ...hostileCase.exchange!,
+          response: {
+            status: 400,
+            headers: {},
+            body: Buffer.from(JSON.stringify({ responseCode: 'x'.repeat(500) })),
+          },
+        },
+      };
+      assert.match(caseBlock(long), / 400 x{16}… POST/);
     });
   });
 

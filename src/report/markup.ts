@@ -1,7 +1,7 @@
 /**
- * Escaping for the XML, HTML and Markdown reports. Exchanges hold whatever a peer sent, so
- * every value is treated as hostile text: escaped for its markup, and with the characters XML
- * cannot carry at all written out visibly instead of dropped.
+ * Escaping for the XML, HTML and Markdown reports and for the terminal. Exchanges hold whatever
+ * a peer sent, so every value is treated as hostile text: escaped for its markup, and with the
+ * characters XML cannot carry at all written out visibly instead of dropped.
  */
 
 /**
@@ -63,4 +63,27 @@ export function markdownCode(text: string): string {
   const fence = '`'.repeat(longest + 1);
   const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${clean}${pad}${fence}`;
+}
+
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (ESC starts every colour,
+ * cursor and title sequence; CR rewrites the line; LF fakes a new one), DEL, the C1 controls
+ * (U+009B is a one-byte CSI on some terminals), the bidirectional overrides and isolates that
+ * reorder what is shown (CVE-2021-42574), and the Unicode line and paragraph separators.
+ */
+/* eslint-disable no-control-regex -- finding control characters is this pattern's job */
+const TERMINAL_CONTROL =
+  /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028-\u202E\u2066-\u2069]/g;
+/* eslint-enable no-control-regex */
+
+/**
+ * One line of text as a terminal should print it: every control character written out as
+ * `\u001b` (JSON's form), so a peer's bytes are seen, never obeyed. A line break inside is
+ * escaped too: the caller joins its lines, the peer's text adds none.
+ */
+export function terminalText(line: string): string {
+  return line.replace(
+    TERMINAL_CONTROL,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
