@@ -14,6 +14,9 @@ import nock from 'nock';
 import { runBattery, type BatteryReport } from '../src/battery/run.js';
 import type { SendOptions } from '../src/http/send.js';
 import { providerHandler, startProvider, type ProviderOptions } from '../src/provider/server.js';
+import { renderConsole } from '../src/report/console.js';
+import { renderReport } from '../src/report/formats.js';
+import { decideGate } from '../src/report/gate.js';
 import { renderJson } from '../src/report/json.js';
 import { buildView } from '../src/report/view.js';
 import { formatTimestamp } from '../src/timestamp.js';
@@ -197,6 +200,7 @@ describe('provider battery', () => {
           passed: 19,
           failed: 0,
           skipped: 0,
+          inconclusive: 0,
           errors: 0,
           warnings: 0,
           infos: 0,
@@ -371,6 +375,124 @@ describe('provider battery', () => {
       assert.equal(second?.because, 'skipped: the target is unreachable');
     });
   });
+  describe('when the provider refuses the valid request', () => {
+    /** Cases whose request is otherwise right, so a 401 to them is the credentials' doing. */
+    const NEED_CREDENTIALS = [
+      'valid-wib-offset',
+      'grant-type-wrong',
+      'grant-type-missing',
+      'grant-type-snake-case',
+      'body-malformed-json',
+    ];
+    let registered: KeyObject;
+    let stranger: KeyObject;
+
+    before(() => {
+      registered = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+      stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    });
+
+    /** The battery with a client id and key the reference provider does not pair. */
+    async function refusedRun(clientId: string): Promise<BatteryReport> {
+      const provider = await startProvider({
+        clients: [{ clientId: CLIENT_ID, publicKeys: [registered] }],
+        profile: 'doku',
+      });
+      closers.push(() => provider.close());
+      return runBattery({
+        baseUrl: new URL(provider.url),
+        clientId,
+        privateKey: clientKey,
+        strangerKey: stranger,
+        profile: 'doku',
+      });
+    }
+
+    const refusals: [string, string, string][] = [
+      ['a key it never registered', CLIENT_ID, 'Unauthorized. Signature'],
+      ['a client id it does not know', 'MCH-UNKNOWN', 'Unauthorized. Unknown Client'],
+    ];
+
+    for (const [name, clientId, message] of refusals) {
+      it(`quotes ${message}; cases that need credentials are inconclusive (${name})`, async () => {
+        const report = await refusedRun(clientId);
+        const refusal = `401 4017300 "${message}"`;
+
+        assert.deepEqual(
+          verdicts(report),
+          CASE_IDS.map((id) => {
+            if (id === 'valid-request') return `${id} fail`;
+            return `${id} ${NEED_CREDENTIALS.includes(id) ? 'inconclusive' : 'pass'}`;
+          }),
+        );
+        assert.deepEqual(
+          report.cases[0]?.findings.map((f) => [f.rule, f.message, f.expected, f.actual]),
+          [
+            [
+              'battery.outcome',
+              `answered ${refusal}; expected 200 2007300`,
+              '200 2007300',
+              refusal,
+            ],
+          ],
+        );
+        assert.equal(
+          report.cases.find((c) => c.id === 'grant-type-wrong')?.because,
+          `inconclusive: answered ${refusal}, as the valid request was; ` +
+            'this case needs working credentials',
+        );
+        assert.deepEqual(report.notices, [
+          `the valid request was refused (${refusal}): check --client-id and --private-key ` +
+            'against what the provider has registered; cases that need working credentials ' +
+            'are inconclusive',
+        ]);
+        assert.deepEqual(
+          [report.summary.passed, report.summary.failed, report.summary.inconclusive],
+          [13, 1, 5],
+        );
+        assert.equal(decideGate(report, 'error').exitCode, 1);
+      });
+    }
+
+    it('says it on the console before the footer, and each answer once per finding', async () => {
+      const text = renderConsole(await refusedRun(CLIENT_ID), false);
+      const refusal = '401 4017300 "Unauthorized. Signature"';
+
+      const footer = [
+        '',
+        `note: the valid request was refused (${refusal}): check --client-id and --private-key ` +
+          'against what the provider has registered; cases that need working credentials are ' +
+          'inconclusive',
+        '',
+        '19 cases: 13 passed, 1 failed, 0 skipped, 5 inconclusive · ',
+      ].join('\n');
+      assert.ok(text.includes(footer), text);
+      assert.equal(text.split(refusal).length - 1, 1 + NEED_CREDENTIALS.length + 1);
+      assert.doesNotMatch(text, /expected 200 2007300, got/);
+      assert.match(text, /\n {2}\? grant-type-wrong {11}401 4017300 /);
+    });
+
+    it('carries the notice and the inconclusive cases into every report format', async () => {
+      const view = buildView(await refusedRun(CLIENT_ID), { failOn: 'error', showSecrets: false });
+      const notice = view.notices[0] ?? '';
+
+      assert.match(
+        notice,
+        /^the valid request was refused \(401 4017300 "Unauthorized\. Signature"\)/,
+      );
+      assert.equal(JSON.parse(renderJson(view)).notices[0], notice);
+      assert.ok(renderReport('markdown', view).includes(`- **Note:** ${notice}`));
+      assert.match(renderReport('markdown', view), /\| 19 \| 13 \| 1 \| 0 \| 5 \| 1 \|/);
+      const junit = renderReport('junit', view);
+      assert.ok(junit.includes(`<system-out>note: ${notice}</system-out>`));
+      assert.match(junit, /<testsuite [^>]*skipped="5"/);
+      assert.match(
+        renderReport('html', view),
+        /<ul class="notices"><li>the valid request was refused/,
+      );
+    });
+  });
+
   describe('its JSON report', () => {
     it('redacts X-SIGNATURE and every accessToken', async () => {
       const provider = await startProvider(providerOptions('doku'));

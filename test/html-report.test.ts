@@ -77,7 +77,10 @@ describe('the HTML audit report in headless Chromium', function () {
     assert.match(stale, /Accepts: 401 4017300/);
     assert.match(stale, /X-SIGNATURE: [A-Za-z0-9+/]{10}…\[344 chars\]/);
     assert.match(stale, /"accessToken": "[A-Za-z0-9_-]{10}…\[43 chars\]"/);
-    assert.match(stale, /error battery\.outcome at response\n+answered 200 2007300; expected 401/);
+    assert.match(
+      stale,
+      /error battery\.outcome at response\n+answered 200 2007300 "Successful"; expected 401/,
+    );
     assert.match(stale, /rule\tThe provider answers the case with a status and responseCode/);
     assert.match(
       stale,

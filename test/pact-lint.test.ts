@@ -126,6 +126,7 @@ describe('lint-pact: pact files against openapi.yaml', () => {
       passed: 10,
       failed: 0,
       skipped: 0,
+      inconclusive: 0,
       errors: 0,
       warnings: 0,
       infos: 8,

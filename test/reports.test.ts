@@ -143,6 +143,7 @@ describe('reports', function () {
         passed: 15,
         failed: 4,
         skipped: 0,
+        inconclusive: 0,
         errors: 6,
         warnings: 4,
         infos: 0,
@@ -200,9 +201,9 @@ describe('reports', function () {
           rule: 'battery.outcome',
           severity: 'error',
           location: 'response',
-          message: 'answered 200 2007300; expected 401 4017300',
+          message: 'answered 200 2007300 "Successful"; expected 401 4017300',
           expected: '401 4017300',
-          actual: '200 2007300',
+          actual: '200 2007300 "Successful"',
           hint:
             'A timestamp outside the freshness window is an authentication failure, 4017300. ' +
             "See the case's accepted answers.",

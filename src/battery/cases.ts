@@ -30,6 +30,12 @@ export interface BatteryCase {
   /** Why these answers: the source or the reasoning, in one sentence. */
   because: string;
   accepts: AcceptedAnswer[];
+  /**
+   * The request carries the battery's client id and a signature by its key that verifies over
+   * what is sent, so a provider may authenticate it before judging the rest: when the valid
+   * request is refused, a 401 to this case says nothing about the case (run.ts).
+   */
+  needsCredentials?: boolean;
   build(inputs: CaseInputs): RecordedRequest;
 }
 
@@ -40,6 +46,9 @@ const MISSING: AcceptedAnswer = { status: 400, responseCode: '4007302' };
 const UNAUTHORIZED: AcceptedAnswer = { status: 401, responseCode: '4017300' };
 
 const GRANT = '{"grantType":"client_credentials"}';
+
+/** The case that proves the battery's credentials work; the others are read in its light. */
+export const VALID_REQUEST_ID = 'valid-request';
 
 interface Parts {
   timestamp?: string;
@@ -71,6 +80,8 @@ function missingHeader(name: string): BatteryCase {
     title: `${name} header missing`,
     because: 'A missing mandatory field is 4007302 Invalid Mandatory Field (SNAP code table).',
     accepts: [MISSING],
+    // Content-Type is not signed: without it, the credentials are still whole.
+    needsCredentials: name === 'Content-Type',
     build: (inputs) => tokenRequest(inputs, { omit: [name] }),
   };
 }
@@ -88,16 +99,18 @@ function timestampCase(
     title,
     because,
     accepts,
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { timestamp: stamp(inputs) }),
   };
 }
 
 export const batteryCases: readonly BatteryCase[] = [
   {
-    id: 'valid-request',
+    id: VALID_REQUEST_ID,
     title: 'valid signed request (UTC timestamp)',
     because: 'A registered client with a fresh, correctly signed request gets a token.',
     accepts: [OK],
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs),
   },
   timestampCase(
@@ -190,6 +203,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'grantType "password" instead of "client_credentials"',
     because: 'grantType must be client_credentials; a wrong value is 4007301 Invalid Field Format.',
     accepts: [BAD_FORMAT],
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { body: '{"grantType":"password"}' }),
   },
   {
@@ -197,6 +211,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'grantType missing (empty object)',
     because: 'grantType is mandatory; missing is 4007302 Invalid Mandatory Field.',
     accepts: [MISSING],
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { body: '{}' }),
   },
   {
@@ -204,6 +219,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'grant_type (snake case) instead of grantType',
     because: 'grantType is then missing: 4007302 Invalid Mandatory Field.',
     accepts: [MISSING],
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { body: '{"grant_type":"client_credentials"}' }),
   },
   {
@@ -211,6 +227,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'body is not valid JSON',
     because: 'An unparseable body is 4007300 Bad Request.',
     accepts: [BAD_REQUEST],
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { body: '{"grantType":"client_credentials"' }),
   },
   {
@@ -218,6 +235,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'Content-Type text/plain',
     because: 'A wrong media type is 4007301 Invalid Field Format, or 4007300 Bad Request.',
     accepts: [BAD_FORMAT, BAD_REQUEST],
+    needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { contentType: 'text/plain' }),
   },
 ];

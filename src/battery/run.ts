@@ -6,6 +6,7 @@ import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
 import { Recorder } from '../engine/recorder.js';
+import { show } from '../engine/render.js';
 import { judgeResponse } from '../engine/response.js';
 import { validators } from '../engine/validators.js';
 import { DEFAULT_SEND_OPTIONS, send, type SendOptions } from '../http/send.js';
@@ -18,8 +19,8 @@ import {
   type CaseResult,
   type RunReport,
 } from '../report/model.js';
-import type { Exchange, Profile, TransportFailure } from '../types.js';
-import { batteryCases, type BatteryCase, type CaseInputs } from './cases.js';
+import type { Exchange, Profile, RecordedResponse, TransportFailure } from '../types.js';
+import { batteryCases, VALID_REQUEST_ID, type BatteryCase, type CaseInputs } from './cases.js';
 
 export interface BatteryOptions {
   baseUrl: URL;
@@ -53,31 +54,82 @@ function stopsTheRun(failure: TransportFailure | undefined, answered: boolean): 
   return failure?.kind === 'connect' || (failure?.kind === 'tls' && !answered);
 }
 
-function outcome(exchange: Exchange, testCase: BatteryCase, recorder: Recorder): void {
-  const response = exchange.response;
-  if (!response || !recorder.applies('battery.outcome')) return;
-
+/** An answer as findings quote it: status, responseCode, and the responseMessage if any. */
+function answerText(response: RecordedResponse): { responseCode: string; text: string } {
   let responseCode = '(none)';
+  let message = '';
   try {
-    const body = JSON.parse(response.body.toString('utf8')) as { responseCode?: unknown };
+    const body = JSON.parse(response.body.toString('utf8')) as Record<string, unknown>;
     if (typeof body?.responseCode === 'string') responseCode = body.responseCode;
+    if (typeof body?.responseMessage === 'string') message = ` ${show(body.responseMessage)}`;
   } catch {
     // The body's own findings say why it is not JSON.
   }
+  return { responseCode, text: `${response.status} ${responseCode}${message}` };
+}
 
+function outcome(exchange: Exchange, testCase: BatteryCase, recorder: Recorder): void {
+  const response = exchange.response;
+  // An answer that came with a transport failure (a TLS port's 400 page) answers no case.
+  if (!response || exchange.failure || !recorder.applies('battery.outcome')) return;
+
+  const answer = answerText(response);
   const accepted = testCase.accepts.some(
-    (answer) => answer.status === response.status && answer.responseCode === responseCode,
+    (a) => a.status === response.status && a.responseCode === answer.responseCode,
   );
   if (accepted) return;
 
   const expected = testCase.accepts.map((a) => `${a.status} ${a.responseCode}`).join(' or ');
   recorder.fail('battery.outcome', {
     location: 'response',
-    message: `answered ${response.status} ${responseCode}; expected ${expected}`,
+    message: `answered ${answer.text}; expected ${expected}`,
     expected,
-    actual: `${response.status} ${responseCode}`,
+    actual: answer.text,
     hint: `${testCase.because} See the case's accepted answers.`,
   });
+}
+
+/**
+ * A case answered 401 after the valid request was refused with 401, when the case carries the
+ * same credentials (`needsCredentials`) and does not itself expect a 401: the refusal explains
+ * the answer, and says nothing about the case. It is inconclusive rather than failed: blaming
+ * the provider would be wrong whenever the credentials are (a key the provider never
+ * registered), and would count one cause once per case. Its other findings stand (a malformed
+ * 401 body is still malformed); the valid request itself keeps failing, so the run exits 1.
+ */
+function explainedByRefusal(testCase: BatteryCase, exchange: Exchange): boolean {
+  return (
+    testCase.needsCredentials === true &&
+    exchange.response?.status === 401 &&
+    exchange.failure === undefined &&
+    !testCase.accepts.some((answer) => answer.status === 401)
+  );
+}
+
+const NEEDS_CREDENTIALS = 'this case needs working credentials';
+
+function inconclusive(result: CaseResult, refusal: string): CaseResult {
+  const findings = result.findings.filter((finding) => finding.rule !== 'battery.outcome');
+  const answer = result.exchange?.response ? answerText(result.exchange.response).text : '';
+  return {
+    ...result,
+    findings,
+    verdict: verdictOf(findings) === 'fail' ? 'fail' : 'inconclusive',
+    because:
+      answer === refusal
+        ? `inconclusive: answered ${answer}, as the valid request was; ${NEEDS_CREDENTIALS}`
+        : `inconclusive: answered ${answer} after the valid request was refused (${refusal}); ` +
+          NEEDS_CREDENTIALS,
+  };
+}
+
+/** The run-level notice when the provider refused the battery's credentials. */
+function refusalNotice(refusal: string): string {
+  return (
+    `the valid request was refused (${refusal}): check --client-id and --private-key ` +
+    'against what the provider has registered; cases that need working credentials are ' +
+    'inconclusive'
+  );
 }
 
 const generatePair = promisify(generateKeyPair);
@@ -112,6 +164,8 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   let transportFailures = 0;
   let unreachable = false;
   let answered = false;
+  /** How the provider refused the valid request, when it did (401). */
+  let refusal: string | undefined;
 
   for (const testCase of options.cases ?? batteryCases) {
     if (unreachable || transportFailures >= GIVE_UP_AFTER) {
@@ -130,7 +184,7 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
     outcome(exchange, testCase, recorder);
 
     const findings = [...judgement.findings, ...recorder.findings];
-    const result: CaseResult = {
+    let result: CaseResult = {
       id: testCase.id,
       title: testCase.title,
       because: testCase.because,
@@ -141,6 +195,12 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
       evaluated: [...new Set([...judgement.evaluated, ...recorder.judgement().evaluated])],
       durationMs: Math.round(performance.now() - caseStart),
     };
+    if (refusal !== undefined && explainedByRefusal(testCase, exchange)) {
+      result = inconclusive(result, refusal);
+    }
+    if (testCase.id === VALID_REQUEST_ID && exchange.response?.status === 401) {
+      refusal = answerText(exchange.response).text;
+    }
     results.push(result);
     options.onCase?.(result);
 
@@ -160,6 +220,7 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
     unreachable,
     cases: results,
     summary: summarise(results),
+    notices: refusal === undefined ? [] : [refusalNotice(refusal)],
   };
 }
 

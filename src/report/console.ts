@@ -12,9 +12,9 @@ import type { GateResult } from './gate.js';
 import { terminalText } from './markup.js';
 import type { CaseResult, RunReport } from './model.js';
 import { Redactor } from './redaction.js';
-import { modeTitle, plural } from './wording.js';
+import { messageQuotesEvidence, modeTitle, plural } from './wording.js';
 
-const MARK = { pass: '✓', fail: '✗', skipped: '-' } as const;
+const MARK = { pass: '✓', fail: '✗', skipped: '-', inconclusive: '?' } as const;
 
 /** Past this length a responseCode in the case line is cut (a real one has 7 digits). */
 const MAX_CODE_SHOWN = 16;
@@ -62,7 +62,7 @@ function responseCodeOf(body: string): string | undefined {
 function findingLines(finding: Finding): string[] {
   const lines = [`      ${finding.severity.padEnd(7)} ${finding.rule}  ${finding.location}`];
   lines.push(`              ${finding.message}`);
-  if (finding.expected !== undefined || finding.actual !== undefined) {
+  if (!messageQuotesEvidence(finding)) {
     lines.push(`              expected ${finding.expected ?? '-'}, got ${finding.actual ?? '-'}`);
   }
   lines.push(`              hint: ${finding.hint}`);
@@ -83,7 +83,8 @@ export function caseBlock(result: CaseResult): string {
   const line =
     `  ${MARK[result.verdict]} ${result.id.padEnd(26)} ${answerOf(result).padEnd(14)} ` +
     result.title;
-  const detail = result.verdict === 'skipped' ? [`      ${result.because}`] : [];
+  const explained = result.verdict === 'skipped' || result.verdict === 'inconclusive';
+  const detail = explained ? [`      ${result.because}`] : [];
   const redactor = new Redactor({ showSecrets: false });
   if (result.exchange) redactor.learnExchange(result.exchange);
   const lines = [line, ...detail, ...result.findings.flatMap(findingLines)];
@@ -97,9 +98,12 @@ export function reportFooter(report: RunReport, conforming: boolean): string {
     : conforming
       ? 'CONFORMING'
       : 'NOT CONFORMING';
+  const inconclusive = s.inconclusive > 0 ? `, ${s.inconclusive} inconclusive` : '';
   return terminalLines([
+    ...(report.notices ?? []).flatMap((notice) => ['', `note: ${notice}`]),
     '',
-    `${plural(s.cases, 'case')}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped · ` +
+    `${plural(s.cases, 'case')}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped` +
+      `${inconclusive} · ` +
       `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'info')}` +
       ` · ${(report.durationMs / 1000).toFixed(2)} s`,
     `${verdict} under profile ${report.profile}`,

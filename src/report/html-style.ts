@@ -52,16 +52,17 @@ tr { break-inside: avoid; }
 }
 .badge.pass, .status.passed { background: var(--pass-wash); color: var(--pass); }
 .badge.fail, .status.failed, .sev.error { background: var(--fail-wash); color: var(--fail); }
-.badge.skipped, .status.not-exercised, .status.off {
+.badge.skipped, .badge.inconclusive, .status.not-exercised, .status.off {
   background: var(--skip-wash); color: var(--skip);
 }
 .sev.warning { background: var(--warn-wash); color: var(--warn); }
 .sev.info { background: var(--info-wash); color: var(--info); }
 .shortfalls li { color: var(--fail); font-weight: 600; }
+.notices li { font-weight: 600; }
 .case { border: 1px solid var(--line); border-left: 5px solid var(--pass); border-radius: 4px;
   padding: 12px 16px; margin: 14px 0; }
 .case.fail { border-left-color: var(--fail); }
-.case.skipped { border-left-color: var(--skip); }
+.case.skipped, .case.inconclusive { border-left-color: var(--skip); }
 .case .title { font-weight: 400; color: var(--muted); }
 .because, .accepts, .clean { margin: 4px 0; color: var(--muted); }
 .exchange {

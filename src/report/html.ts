@@ -22,7 +22,12 @@ function block(parts: string[]): string {
   return parts.filter((part) => part !== '').join('\n');
 }
 
-const CASE_BADGE = { pass: 'PASS', fail: 'FAIL', skipped: 'NOT RUN' } as const;
+const CASE_BADGE = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  skipped: 'NOT RUN',
+  inconclusive: 'INCONCLUSIVE',
+} as const;
 
 const STATUS_TEXT: Record<RuleCoverage['status'], string> = {
   passed: 'passed',
@@ -99,10 +104,20 @@ function facts(view: ReportView): string {
 function countsTable(view: ReportView): string {
   const s = view.summary;
   const rules = coverageCounts(view.coverage);
-  const cells = [s.cases, s.passed, s.failed, s.skipped, s.errors, s.warnings, s.infos];
+  const cells = [
+    s.cases,
+    s.passed,
+    s.failed,
+    s.skipped,
+    s.inconclusive,
+    s.errors,
+    s.warnings,
+    s.infos,
+  ];
   return [
     '<table class="counts"><thead><tr><th>cases</th><th>passed</th><th>failed</th>' +
-      '<th>not run</th><th>errors</th><th>warnings</th><th>notes</th></tr></thead>',
+      '<th>not run</th><th>inconclusive</th><th>errors</th><th>warnings</th><th>notes</th>' +
+      '</tr></thead>',
     `<tbody><tr>${cells.map((n) => `<td>${n}</td>`).join('')}</tr></tbody></table>`,
     `<p>Rules of the catalogue: <b>${rules.passed}</b> passed, <b>${rules.failed}</b> failed, ` +
       `<b>${rules['not-exercised']}</b> not exercised, <b>${rules.off}</b> off under this ` +
@@ -140,9 +155,11 @@ function caseIndex(view: ReportView): string {
 
 function summarySection(view: ReportView): string {
   const shortfalls = view.shortfalls.map((s) => `<li>${h(s)}</li>`).join('');
+  const notices = view.notices.map((notice) => `<li>${h(notice)}</li>`).join('');
   return block([
     '<section id="summary">',
     '<h2>Summary</h2>',
+    notices ? `<ul class="notices">${notices}</ul>` : '',
     facts(view),
     countsTable(view),
     shortfalls ? `<ul class="shortfalls">${shortfalls}</ul>` : '',

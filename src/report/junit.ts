@@ -3,7 +3,8 @@
  * actions): one <testsuite> for the run, one <testcase> per case, judged request or pact
  * interaction. A case that fails the gate carries a <failure> whose type is the first rule id
  * and whose text lists every finding with its hint and source; a case that got no answer at all
- * is an <error> (the target could not be tested), and a case not run is <skipped>.
+ * is an <error> (the target could not be tested), and a case not run or inconclusive is
+ * <skipped>. The run's notices go to the suite's <system-out>.
  */
 import type { Severity } from '../types.js';
 import { failingSeverities } from './gate.js';
@@ -19,6 +20,11 @@ function attributes(pairs: Record<string, string | number>): string {
   return Object.entries(pairs)
     .map(([name, value]) => ` ${name}="${escapeXml(String(value))}"`)
     .join('');
+}
+
+/** A case not run, or run without a conclusion: JUnit's <skipped>, with the reason. */
+function notJudged(result: CaseView): boolean {
+  return result.verdict === 'skipped' || result.verdict === 'inconclusive';
 }
 
 function findingText(finding: FindingView): string {
@@ -51,7 +57,7 @@ function exchangeText(exchange: ExchangeView): string {
 
 /** The element that says how the case ended, if it did not simply pass. */
 function outcomeElement(result: CaseView, failing: ReadonlySet<Severity>): string {
-  if (result.verdict === 'skipped') {
+  if (notJudged(result)) {
     return `      <skipped${attributes({ message: result.because })}/>\n`;
   }
   const gating = result.findings.filter((f) => failing.has(f.severity));
@@ -100,7 +106,7 @@ function shortfallCase(view: ReportView, classname: string): string {
 }
 
 function counts(view: ReportView): { tests: number; failures: number; errors: number } {
-  const failing = view.cases.filter((c) => c.verdict !== 'skipped' && c.failsGate);
+  const failing = view.cases.filter((c) => !notJudged(c) && c.failsGate);
   const errors = failing.filter((c) => c.exchange?.failure).length;
   const shortfall = view.shortfalls.length > 0 ? 1 : 0;
   return {
@@ -127,13 +133,19 @@ function properties(view: ReportView): string {
   return `    <properties>\n${lines.join('\n')}\n    </properties>\n`;
 }
 
+function suiteOut(view: ReportView): string {
+  if (view.notices.length === 0) return '';
+  const text = view.notices.map((notice) => `note: ${notice}`).join('\n');
+  return `    <system-out>${escapeXmlText(text)}</system-out>\n`;
+}
+
 export function renderJunit(view: ReportView): string {
   const { tests, failures, errors } = counts(view);
   const totals = {
     tests,
     failures,
     errors,
-    skipped: view.summary.skipped,
+    skipped: view.summary.skipped + view.summary.inconclusive,
     time: seconds(view.durationMs),
     timestamp: view.startedAt,
   };
@@ -147,6 +159,7 @@ export function renderJunit(view: ReportView): string {
     properties(view) +
     view.cases.map((result) => testcase(result, classname, failing)).join('') +
     shortfallCase(view, classname) +
+    suiteOut(view) +
     '  </testsuite>\n</testsuites>\n'
   );
 }

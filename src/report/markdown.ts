@@ -6,7 +6,7 @@
 import { coverageCounts } from './coverage.js';
 import { escapeMarkdownCell, markdownCode } from './markup.js';
 import type { CaseView, FindingView, ReportView } from './view.js';
-import { modeTitle, plural, secondsText, verdictTitle } from './wording.js';
+import { messageQuotesEvidence, modeTitle, plural, secondsText, verdictTitle } from './wording.js';
 
 /** Past this many findings the summary stops listing them (comments have a size limit). */
 const MAX_FINDINGS = 25;
@@ -38,10 +38,10 @@ function counts(view: ReportView): string[] {
   const s = view.summary;
   const rules = coverageCounts(view.coverage);
   return [
-    '| cases | passed | failed | skipped | errors | warnings | notes |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${s.cases} | ${s.passed} | ${s.failed} | ${s.skipped} | ${s.errors} | ${s.warnings} ` +
-      `| ${s.infos} |`,
+    '| cases | passed | failed | skipped | inconclusive | errors | warnings | notes |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.cases} | ${s.passed} | ${s.failed} | ${s.skipped} | ${s.inconclusive} | ${s.errors} ` +
+      `| ${s.warnings} | ${s.infos} |`,
     '',
     `Rules of the catalogue: ${rules.passed} passed, ${rules.failed} failed, ` +
       `${rules['not-exercised']} not exercised, ${rules.off} off under this profile ` +
@@ -64,8 +64,7 @@ function gate(view: ReportView): string[] {
  */
 function findingText(finding: FindingView): string {
   const { message, expected = '-', actual = '-' } = finding;
-  if (finding.expected === undefined && finding.actual === undefined) return message;
-  if (message.includes(expected) && message.includes(actual)) return message;
+  if (messageQuotesEvidence(finding)) return message;
   return `${message} (expected ${expected}, got ${actual})`;
 }
 
@@ -104,11 +103,17 @@ function findings(view: ReportView): string[] {
 
 function extras(view: ReportView): string[] {
   const lines: string[] = [];
+  for (const notice of view.notices) lines.push(`- **Note:** ${escapeMarkdownCell(notice)}`);
   for (const shortfall of view.shortfalls) lines.push(`- ${escapeMarkdownCell(shortfall)}`);
   const skipped = view.cases.filter((c) => c.verdict === 'skipped');
   if (skipped.length > 0) {
     const because = skipped[0]?.because.replace(/^skipped: /, '') ?? '';
     lines.push(`- ${plural(skipped.length, 'case')} not run: ${escapeMarkdownCell(because)}`);
+  }
+  const inconclusive = view.cases.filter((c) => c.verdict === 'inconclusive');
+  if (inconclusive.length > 0) {
+    const ids = inconclusive.map((c) => markdownCode(c.id)).join(', ');
+    lines.push(`- ${plural(inconclusive.length, 'case')} inconclusive: ${ids}`);
   }
   return lines.length > 0 ? ['', ...lines] : [];
 }

@@ -10,7 +10,11 @@ import { toolVersion } from '../version.js';
 
 export type Mode = 'provider' | 'client' | 'pact-lint' | 'pact-verify' | 'traffic';
 
-export type Verdict = 'pass' | 'fail' | 'skipped';
+/**
+ * `inconclusive`: the case ran, but its answer is explained by something outside it (the
+ * provider refused the battery's credentials, so a case that needs them says nothing).
+ */
+export type Verdict = 'pass' | 'fail' | 'skipped' | 'inconclusive';
 
 /** An answer a case accepts: the HTTP status and the responseCode. */
 export interface AcceptedAnswer {
@@ -36,6 +40,7 @@ export interface Summary {
   passed: number;
   failed: number;
   skipped: number;
+  inconclusive: number;
   errors: number;
   warnings: number;
   infos: number;
@@ -59,6 +64,11 @@ export interface RunReport {
   unreachable: boolean;
   cases: CaseResult[];
   summary: Summary;
+  /**
+   * What the run as a whole must tell its reader before any case, in a sentence each (the
+   * battery: "the valid request was refused …").
+   */
+  notices?: string[];
 }
 
 /** Which versions of openapi.yaml and the catalogue judged this run. */
@@ -81,6 +91,7 @@ export function summarise(cases: CaseResult[]): Summary {
     passed: cases.filter((c) => c.verdict === 'pass').length,
     failed: cases.filter((c) => c.verdict === 'fail').length,
     skipped: cases.filter((c) => c.verdict === 'skipped').length,
+    inconclusive: cases.filter((c) => c.verdict === 'inconclusive').length,
     errors: count('error'),
     warnings: count('warning'),
     infos: count('info'),

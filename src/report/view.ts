@@ -80,6 +80,8 @@ export interface ReportView {
   };
   summary: Summary;
   shortfalls: string[];
+  /** What the run as a whole must tell its reader (see RunReport.notices). */
+  notices: string[];
   cases: CaseView[];
   coverage: RuleCoverage[];
   sources: Record<string, { title: string; note?: string }>;
@@ -204,6 +206,7 @@ export function buildView(report: RunReport, options: ViewOptions): ReportView {
     redaction: { secretsShortened: false, form: '', shortened: 0, privateKeysRemoved: 0 },
     summary: report.summary,
     shortfalls,
+    notices: [...(report.notices ?? [])],
     cases: report.cases.map((result) => caseView(result, options.failOn, redactor)),
     coverage: ruleCoverage(report.cases, report.profile),
     sources: catalogue().sources,

@@ -1,4 +1,5 @@
 /** Words the reports share, so that every format names a mode and a verdict the same way. */
+import type { Finding } from '../types.js';
 import type { RunVerdict } from './gate.js';
 import type { Mode } from './model.js';
 
@@ -26,6 +27,18 @@ export function verdictTitle(verdict: RunVerdict): string {
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Whether a finding's message already quotes its expected and actual values (`answered 401
+ * 4017300 "Unauthorized. Signature"; expected 200 2007300`), so that prose formats need not
+ * repeat them after it. The structured formats (JSON, and the labelled rows of JUnit and HTML)
+ * keep them regardless.
+ */
+export function messageQuotesEvidence({ message, expected, actual }: Finding): boolean {
+  const quoted = (value: string | undefined): boolean =>
+    value === undefined || message.includes(value);
+  return quoted(expected) && quoted(actual);
 }
 
 /** `0.42 s`: durations as the console shows them. */
