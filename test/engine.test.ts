@@ -267,6 +267,66 @@ describe('check engine on wrong answers', () => {
     assert.equal(findings[0]?.actual, 'xxxxxxxxxx…[3000 chars]');
   });
 
+  describe('quotes a body that is not JSON without the token in it', () => {
+    const token = 'q8Zr2VxW7nKf3LmP0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345-_AbCdEfGhIjKlMn';
+    const hex = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+    const table: [string, string, string][] = [
+      [
+        'a plain-text error naming the token',
+        `Unauthorized ${token} is not valid`,
+        `"Unauthorized q8Zr2VxW7n…[${token.length} chars] is not valid"`,
+      ],
+      [
+        'a token answer cut short',
+        `{"responseCode":"2007300","accessToken":"${token.slice(0, 40)}`,
+        '"{\\"responseCode\\":\\"2007300\\",\\"accessToken\\":\\"q8Zr2VxW7n…[40 chars]"',
+      ],
+      ['a hex token', `token=${hex}`, '"token=9f86…[70 chars]"'],
+      [
+        'an HTML page, left readable',
+        '<html><body><h1>500 Internal Server Error</h1></body></html>',
+        '"<html><body><h1>500 Internal Server Error</h1></body></html>"',
+      ],
+      [
+        'a path, left readable',
+        'Cannot POST /authorization/v1/access-token/b2b',
+        '"Cannot POST /authorization/v1/access-token/b2b"',
+      ],
+    ];
+
+    for (const [name, text, actual] of table) {
+      it(name, () => {
+        const findings = judgeResponse(exchangeWith({ ...ok, body: text }), {
+          profile: 'doku',
+          now: clock,
+          windowMs: 300_000,
+        }).findings.filter((f) => f.rule === 'response.body.json');
+
+        assert.deepEqual(
+          findings.map((f) => f.actual),
+          [actual],
+        );
+        assert.ok(!JSON.stringify(findings).includes(token.slice(0, 11)));
+      });
+    }
+
+    it('in a request body too (the client judge)', () => {
+      const secret = 'Zx81Qw72Er63Ty54Ui45Op36';
+      const judgement = judgeRequest(
+        { ...pageRequest, body: Buffer.from(`grant_type=client_credentials&secret=${secret}`) },
+        {
+          profile: 'doku',
+          now: clock,
+          windowMs: 300_000,
+          path: page.request.path,
+          clients: () => [fixtureKey],
+        },
+      );
+      const finding = judgement.findings.find((f) => f.rule === 'request.body.json');
+      assert.equal(finding?.actual, '"grant_type=client_credentials&secret=Zx8…[31 chars]"');
+    });
+  });
+
   it('turns a transport failure into its rule', () => {
     const findings = judgeResponse(
       { request: pageRequest, failure: { kind: 'timeout', message: 'no answer in 5000 ms' } },

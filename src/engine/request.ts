@@ -11,7 +11,7 @@ import { parseTimestamp, type ParsedTimestamp } from '../timestamp.js';
 import type { Judgement, Profile, RecordedRequest } from '../types.js';
 import { headerValue } from './headers.js';
 import { Recorder } from './recorder.js';
-import { show } from './render.js';
+import { show, showText } from './render.js';
 import { headerObject, recordSchema } from './schema.js';
 import { validators } from './validators.js';
 
@@ -285,7 +285,7 @@ function judgeBody(
       location: 'request.body',
       message: request.body.length === 0 ? 'the body is empty' : 'the body is not valid JSON',
       expected: '{"grantType":"client_credentials"}',
-      actual: show(request.body.toString('utf8')),
+      actual: showText(request.body.toString('utf8')),
     });
     return undefined;
   }

@@ -9,7 +9,7 @@ import type { Exchange, Judgement, Profile, RecordedResponse } from '../types.js
 import { headerValue } from './headers.js';
 import { decodeUtf8, repeatedNames } from './json-text.js';
 import { Recorder } from './recorder.js';
-import { show } from './render.js';
+import { show, showText } from './render.js';
 import { headerObject, recordSchema } from './schema.js';
 import { validators } from './validators.js';
 
@@ -111,7 +111,7 @@ function parseBody(
       location: 'response.body',
       message: 'the body is not valid UTF-8, which RFC 8259 §8.1 requires of JSON on the wire',
       expected: 'a JSON object in UTF-8',
-      actual: show(response.body.toString('latin1')),
+      actual: showText(response.body.toString('latin1')),
     });
     return undefined;
   }
@@ -128,7 +128,7 @@ function parseBody(
           ? 'the body is empty'
           : 'the body is not valid JSON',
       expected: 'a JSON object with responseCode and responseMessage',
-      actual: show(text),
+      actual: showText(text),
     });
     return undefined;
   }
