@@ -159,13 +159,17 @@ export function speaksTls(peer: Peer, hostname: string, limitMs: number): Promis
       // SNI takes a host name only (RFC 6066 §3).
       ...(isIP(hostname) === 0 ? { servername: hostname } : {}),
     });
+    let settled = false;
     const done = (answer: boolean): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.destroy();
       resolve(answer);
     };
     const timer = setTimeout(() => done(false), limitMs);
     socket.once('secureConnect', () => done(true));
-    socket.once('error', () => done(false));
+    // `on`, not `once`: a second error after the first must not go unhandled.
+    socket.on('error', () => done(false));
   });
 }

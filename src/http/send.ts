@@ -21,8 +21,10 @@ export interface SendOptions {
 
 export const DEFAULT_SEND_OPTIONS: SendOptions = { timeoutMs: 5_000, maxResponseBytes: 1 << 20 };
 
-/** How long the check "does this port speak TLS?" may take after a reset. */
+/** How long the check "does this port speak TLS?" may take after a reset, at most. */
 const PROBE_LIMIT_MS = 1_000;
+/** A probe shorter than this could not finish a handshake: not worth starting. */
+const PROBE_MIN_MS = 50;
 
 /** Sends `request` to `base` (scheme, host, port; the request carries the path). */
 export function send(
@@ -31,6 +33,7 @@ export function send(
   options: SendOptions = DEFAULT_SEND_OPTIONS,
 ): Promise<Exchange> {
   return new Promise((resolve) => {
+    const started = performance.now();
     let settled = false;
     const finish = (exchange: Omit<Exchange, 'request'>): void => {
       if (settled) return;
@@ -73,13 +76,15 @@ export function send(
 
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       const failure = classifyError(error, target);
-      if (failure.kind !== 'reset' || target.protocol !== 'http:' || !peer) {
+      // The probe spends what is left of the exchange's time limit, never more.
+      const left = Math.min(PROBE_LIMIT_MS, options.timeoutMs - (performance.now() - started));
+      if (failure.kind !== 'reset' || target.protocol !== 'http:' || !peer || left < PROBE_MIN_MS) {
         finish({ failure });
         return;
       }
       // A plain-HTTP request to a TLS port is often just dropped: ask the port itself.
       clearTimeout(timer);
-      void speaksTls(peer, target.hostname, PROBE_LIMIT_MS).then((tls) =>
+      void speaksTls(peer, target.hostname, left).then((tls) =>
         finish({ failure: tls ? schemeRefusal(target, 'https') : failure }),
       );
     });
