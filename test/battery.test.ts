@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   createServer,
   type IncomingMessage,
@@ -9,6 +10,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import nock from 'nock';
 
 import { runBattery, type BatteryReport } from '../src/battery/run.js';
@@ -481,6 +484,11 @@ describe('provider battery', () => {
         /^the valid request was refused \(401 4017300 "Unauthorized\. Signature"\)/,
       );
       assert.equal(JSON.parse(renderJson(view)).notices[0], notice);
+      const schema = JSON.parse(readFileSync('spec/report.schema.json', 'utf8')) as object;
+      const ajv = new Ajv2020({ strict: true, allErrors: true });
+      addFormats.default(ajv);
+      const validate = ajv.compile(schema);
+      assert.ok(validate(JSON.parse(renderJson(view))), JSON.stringify(validate.errors));
       assert.ok(renderReport('markdown', view).includes(`- **Note:** ${notice}`));
       assert.match(renderReport('markdown', view), /\| 19 \| 13 \| 1 \| 0 \| 5 \| 1 \|/);
       const junit = renderReport('junit', view);

@@ -19,11 +19,16 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
 import { runBattery } from '../src/battery/run.js';
 import { ExitCode } from '../src/errors.js';
 import { send } from '../src/http/send.js';
 import { providerHandler } from '../src/provider/server.js';
 import { decideGate } from '../src/report/gate.js';
+import { renderJson } from '../src/report/json.js';
+import { buildView, type ExchangeView } from '../src/report/view.js';
 import type { Exchange, RecordedRequest } from '../src/types.js';
 
 const CLIENT_ID = 'MCH-0008-1296507211683';
@@ -384,6 +389,15 @@ describe('transport failures', function () {
         assert.equal(report.cases[1]?.because, 'skipped: the target is unreachable');
         const gate = decideGate(report, 'error');
         assert.deepEqual([gate.verdict, gate.exitCode], ['unreachable', ExitCode.unreachable]);
+
+        const view = buildView(report, { failOn: 'error', showSecrets: false });
+        const json = JSON.parse(renderJson(view)) as { cases: { exchange?: ExchangeView }[] };
+        const schema = JSON.parse(readFileSync('spec/report.schema.json', 'utf8')) as object;
+        const ajv = new Ajv2020({ strict: true, allErrors: true });
+        addFormats.default(ajv);
+        const validate = ajv.compile(schema);
+        assert.ok(validate(json), JSON.stringify(validate.errors));
+        assert.equal(json.cases[0]?.exchange?.failure?.kind, 'tls');
       });
     }
   });
