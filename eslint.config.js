@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'src/generated/', 'bench/results/', '.snapcheck-tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

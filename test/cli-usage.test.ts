@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -180,6 +182,38 @@ describe('command line usage errors and signals', function () {
     assert.match(run.stdout, /the run was interrupted \(SIGINT\) before the command ended/);
     assert.match(run.stdout, /NOT CONFORMING under profile doku/);
     assert.ok(existsSync(json), 'the JSON report is written');
+  });
+
+  it('ends a provider run interrupted by SIGINT with the cases so far, exit 1', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const json = join(folder, 'provider-interrupted.json');
+    try {
+      const run = await interrupted(
+        [
+          'provider',
+          `http://127.0.0.1:${port}`,
+          '--client-id',
+          'A',
+          '--private-key',
+          KEY,
+          '--timeout',
+          '60000',
+          '--json',
+          json,
+        ],
+        /profile {2}doku/,
+      );
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /- 19 more cases not run: the run was interrupted/);
+      assert.match(run.stdout, /the run was interrupted \(SIGINT\)/);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { summary: { skipped: number } };
+      assert.equal(report.summary.skipped, 19);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   it('removes the demo client key when the mock is stopped', async () => {

@@ -36,6 +36,8 @@ export interface BatteryOptions {
   cases?: readonly BatteryCase[];
   /** Called as each case completes (progress output). */
   onCase?: (result: CaseResult) => void;
+  /** Ends the run early (Ctrl-C): the case in flight and the rest are reported as not run. */
+  signal?: AbortSignal;
 }
 
 export type { CaseResult, RunReport as BatteryReport, Summary, Verdict } from '../report/model.js';
@@ -168,17 +170,31 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   let refusal: string | undefined;
 
   for (const testCase of options.cases ?? batteryCases) {
+    if (options.signal?.aborted) {
+      results.push(skipped(testCase, 'skipped: the run was interrupted'));
+      continue;
+    }
     if (unreachable || transportFailures >= GIVE_UP_AFTER) {
-      results.push(skipped(testCase, unreachable));
+      results.push(
+        skipped(
+          testCase,
+          unreachable
+            ? 'skipped: the target is unreachable'
+            : `skipped: ${GIVE_UP_AFTER} cases in a row got no answer`,
+        ),
+      );
       continue;
     }
 
     const caseStart = performance.now();
-    const exchange = await send(
-      options.baseUrl,
-      testCase.build(inputs),
-      options.send ?? DEFAULT_SEND_OPTIONS,
+    const exchange = await untilAborted(
+      send(options.baseUrl, testCase.build(inputs), options.send ?? DEFAULT_SEND_OPTIONS),
+      options.signal,
     );
+    if (!exchange) {
+      results.push(skipped(testCase, 'skipped: the run was interrupted'));
+      continue;
+    }
     const judgement = judgeResponse(exchange, { profile: options.profile, now: clock(), windowMs });
     const recorder = new Recorder(options.profile);
     outcome(exchange, testCase, recorder);
@@ -224,13 +240,27 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   };
 }
 
-function skipped(testCase: BatteryCase, unreachable: boolean): CaseResult {
+/** The exchange, or undefined as soon as the run is interrupted. */
+function untilAborted(
+  exchange: Promise<Exchange>,
+  signal: AbortSignal | undefined,
+): Promise<Exchange | undefined> {
+  if (!signal) return exchange;
+  return new Promise((resolve) => {
+    const stop = (): void => resolve(undefined);
+    signal.addEventListener('abort', stop, { once: true });
+    void exchange.then((done) => {
+      signal.removeEventListener('abort', stop);
+      resolve(done);
+    });
+  });
+}
+
+function skipped(testCase: BatteryCase, because: string): CaseResult {
   return {
     id: testCase.id,
     title: testCase.title,
-    because: unreachable
-      ? 'skipped: the target is unreachable'
-      : `skipped: ${GIVE_UP_AFTER} cases in a row got no answer`,
+    because,
     accepts: testCase.accepts,
     verdict: 'skipped',
     findings: [],

@@ -34,6 +34,16 @@ async function runAndReport(
   options: BatteryCommandOptions,
   output: Output,
 ): Promise<ExitCodeValue> {
+  // Ctrl-C ends the run, not the process: the cases so far are reported and written. Listen
+  // before printing anything, so no signal falls between the first line and the handler.
+  const interruption = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const interrupt = (signal: NodeJS.Signals): void => {
+    signalled = signal;
+    interruption.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   const reporting = startReporting(options, output, { total: batteryCases.length });
   const target = tokenTarget(baseUrl, options.path ?? tokenSpec().path);
   const path = target.path;
@@ -56,6 +66,10 @@ async function runAndReport(
     windowMs: options.window * 1000,
     send: { timeoutMs: options.timeout, maxResponseBytes: 1 << 20 },
     onCase: reporting.onCase,
+    signal: interruption.signal,
+  }).finally(() => {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
   });
   const skipped = report.cases.filter((c) => c.verdict === 'skipped');
   if (skipped.length > 0) {
@@ -63,7 +77,9 @@ async function runAndReport(
       `  - ${skipped.length} more cases not run: ${skipped[0]!.because.replace(/^skipped: /, '')}`,
     );
   }
-  return reporting.finish(report);
+  const shortfalls = signalled ? [`the run was interrupted (${signalled})`] : [];
+  for (const reason of shortfalls) reporting.line(`\n${reason}`);
+  return reporting.finish(report, shortfalls);
 }
 
 /** Parses and checks the provider's base URL. */
