@@ -11,14 +11,7 @@ import { judgeResponse } from '../engine/response.js';
 import { validators } from '../engine/validators.js';
 import { DEFAULT_SEND_OPTIONS, send, type SendOptions } from '../http/send.js';
 import { tokenSpec } from '../spec/openapi.js';
-import {
-  specVersion,
-  summarise,
-  tool,
-  verdictOf,
-  type CaseResult,
-  type RunReport,
-} from '../report/model.js';
+import { runReport, verdictOf, type CaseResult, type RunReport } from '../report/model.js';
 import type { Exchange, Profile, RecordedResponse, TransportFailure } from '../types.js';
 import { batteryCases, VALID_REQUEST_ID, type BatteryCase, type CaseInputs } from './cases.js';
 
@@ -225,19 +218,16 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
     answered ||= exchange.failure === undefined;
   }
 
-  return {
+  return runReport({
     mode: 'provider',
-    tool,
-    spec: specVersion(),
     target: new URL(path, options.baseUrl).toString(),
     profile: options.profile,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Math.round(clock() - started),
+    started,
+    ended: clock(),
     unreachable,
     cases: results,
-    summary: summarise(results),
     notices: refusal === undefined ? [] : [refusalNotice(refusal)],
-  };
+  });
 }
 
 /** The exchange, or undefined as soon as the run is interrupted. */

@@ -7,6 +7,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 
 import type { paths } from '../generated/openapi.js';
+import { CONNECT_ERRORS } from '../http/failures.js';
 import type {
   Exchange,
   RecordedRequest,
@@ -37,15 +38,6 @@ export type TokenTransport = (
 ) => Promise<Exchange>;
 
 class BodyTooLarge extends Error {}
-
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
 
 /** Reads a body up to `limit` bytes; a larger one is cancelled rather than buffered. */
 async function readBounded(response: Response, limit: number): Promise<Buffer> {
@@ -82,7 +74,7 @@ function classify(
     return { kind: 'timeout', message: `no complete answer within ${options.timeoutMs} ms` };
   }
   const code = errorCode(error);
-  if (code && CONNECT_CODES.has(code)) {
+  if (code && CONNECT_ERRORS.has(code)) {
     return { kind: 'connect', message: `cannot connect to ${options.baseUrl}: ${code}` };
   }
   const reason = code ?? (error instanceof Error ? error.message : String(error));

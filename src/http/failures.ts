@@ -15,7 +15,8 @@ export interface Peer {
   port: number;
 }
 
-const CONNECT_ERRORS = new Set([
+/** Socket errors that mean no connection was made: the target is unreachable. */
+export const CONNECT_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EHOSTUNREACH',

@@ -8,14 +8,7 @@ import { diagnoseSignature, type DoctorKey } from '../doctor/signature-doctor.js
 import { headerValue } from '../engine/headers.js';
 import type { RequestJudgement } from '../engine/request.js';
 import { startProvider, type RegisteredClient, type RunningProvider } from '../provider/server.js';
-import {
-  specVersion,
-  summarise,
-  tool,
-  verdictOf,
-  type CaseResult,
-  type RunReport,
-} from '../report/model.js';
+import { runReport, verdictOf, type CaseResult, type RunReport } from '../report/model.js';
 import type { Exchange, Finding, Profile } from '../types.js';
 
 export interface ClientJudgeOptions {
@@ -135,18 +128,15 @@ export async function startClientJudge(options: ClientJudgeOptions): Promise<Cli
   return {
     provider,
     cases,
-    report: () => ({
-      mode: 'client',
-      tool,
-      spec: specVersion(),
-      target: provider.url,
-      profile: options.profile,
-      startedAt: new Date(started).toISOString(),
-      durationMs: Math.round(clock() - started),
-      unreachable: false,
-      cases: [...cases],
-      summary: summarise(cases),
-    }),
+    report: () =>
+      runReport({
+        mode: 'client',
+        target: provider.url,
+        profile: options.profile,
+        started,
+        ended: clock(),
+        cases: [...cases],
+      }),
     close: () => provider.close(),
   };
 }

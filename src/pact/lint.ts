@@ -14,14 +14,7 @@ import { judgeResponse } from '../engine/response.js';
 import { rule } from '../spec/catalogue.js';
 import { tokenSpec } from '../spec/openapi.js';
 import { parseTimestamp } from '../timestamp.js';
-import {
-  specVersion,
-  summarise,
-  tool,
-  verdictOf,
-  type CaseResult,
-  type RunReport,
-} from '../report/model.js';
+import { runReport, verdictOf, type CaseResult, type RunReport } from '../report/model.js';
 import type { Exchange, Finding, Profile } from '../types.js';
 import { profileOfProvider } from './contract.js';
 import {
@@ -370,16 +363,12 @@ export function lintPacts(files: readonly string[], options: LintOptions): RunRe
     }
   }
 
-  return {
+  return runReport({
     mode: 'pact-lint',
-    tool,
-    spec: specVersion(),
     target: files.join(', '),
     profile: options.profile,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    unreachable: false,
+    started,
+    ended: Date.now(),
     cases,
-    summary: summarise(cases),
-  };
+  });
 }

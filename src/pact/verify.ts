@@ -14,14 +14,7 @@ import { DEFAULT_WINDOW_MS } from '../engine/request.js';
 import { judgeResponse } from '../engine/response.js';
 import { redact } from '../engine/render.js';
 import { Recorder } from '../engine/recorder.js';
-import {
-  specVersion,
-  summarise,
-  tool,
-  verdictOf,
-  type CaseResult,
-  type RunReport,
-} from '../report/model.js';
+import { runReport, verdictOf, type CaseResult, type RunReport } from '../report/model.js';
 import type { Exchange, Finding, HeaderBag, Profile } from '../types.js';
 import { profileOfProvider } from './contract.js';
 import { readPact, type PactDocument } from './pact-file.js';
@@ -483,16 +476,13 @@ export async function verifyPacts(options: VerifyOptions): Promise<RunReport> {
     }
   }
 
-  return {
+  return runReport({
     mode: 'pact-verify',
-    tool,
-    spec: specVersion(),
     target: options.baseUrl,
     profile: options.profile,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Math.round(clock() - started),
+    started,
+    ended: clock(),
     unreachable: !up,
     cases,
-    summary: summarise(cases),
-  };
+  });
 }

@@ -102,3 +102,33 @@ export function summarise(cases: CaseResult[]): Summary {
 export function verdictOf(findings: Finding[]): Verdict {
   return findings.some((finding) => finding.severity === 'error') ? 'fail' : 'pass';
 }
+
+/** What a mode knows at the end of its run; the rest of the report is the same for all. */
+export interface RunFacts {
+  mode: Mode;
+  target: string;
+  profile: Profile;
+  /** Epoch ms when the run started, and when it ended. */
+  started: number;
+  ended: number;
+  cases: CaseResult[];
+  unreachable?: boolean;
+  notices?: string[];
+}
+
+/** The report of a run: versions of the spec and rules that judged it, and its summary. */
+export function runReport(facts: RunFacts): RunReport {
+  return {
+    mode: facts.mode,
+    tool,
+    spec: specVersion(),
+    target: facts.target,
+    profile: facts.profile,
+    startedAt: new Date(facts.started).toISOString(),
+    durationMs: Math.round(facts.ended - facts.started),
+    unreachable: facts.unreachable ?? false,
+    cases: facts.cases,
+    summary: summarise(facts.cases),
+    ...(facts.notices ? { notices: facts.notices } : {}),
+  };
+}
