@@ -282,10 +282,21 @@ const hostiles: Hostile[] = [
     failed: (report) => {
       const broken = errorRules(report);
       const valid = ['valid-request', 'valid-wib-offset'];
+      // Requests that prove nothing about the client: a token there is a security finding too.
+      const unproven = /^(missing-x-|timestamp-(without|not|stale|future)|unknown|signature)/;
       for (const result of report.cases) {
-        const expected = valid.includes(result.id) ? [] : ['battery.outcome'];
+        const expected = valid.includes(result.id)
+          ? []
+          : unproven.test(result.id)
+            ? ['battery.outcome', 'battery.token-without-proof']
+            : ['battery.outcome'];
         assert.deepEqual(broken[result.id] ?? [], expected, result.id);
       }
+      assert.equal(report.notices?.length, 1);
+      assert.match(
+        report.notices?.[0] ?? '',
+        /^SECURITY: the provider issued tokens to 11 request\(s\) that do not prove/,
+      );
     },
   },
   {

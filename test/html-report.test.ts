@@ -58,7 +58,7 @@ describe('the HTML audit report in headless Chromium', function () {
       'provider battery · http://127.0.0.1:8080/authorization/v1/access-token/b2b · profile doku',
       'Summary',
     ]);
-    assert.match(text, /Gate\s+--fail-on error: failed \(6 errors\); exit code 1/);
+    assert.match(text, /Gate\s+--fail-on error: failed \(8 errors\); exit code 1/);
     assert.match(text, /Rule catalogue\s+v1, sha256 b{64}/);
     assert.match(
       text,

@@ -144,7 +144,7 @@ describe('reports', function () {
         failed: 4,
         skipped: 0,
         inconclusive: 0,
-        errors: 6,
+        errors: 8,
         warnings: 4,
         infos: 0,
       });
@@ -181,7 +181,7 @@ describe('reports', function () {
         failOn: 'error',
         passed: false,
         exitCode: 1,
-        reasons: ['6 errors'],
+        reasons: ['8 errors'],
       });
       assert.deepEqual(json.redaction, {
         secretsShortened: true,
@@ -250,7 +250,12 @@ describe('reports', function () {
       assert.equal(stale.classname, 'snapcheck.provider.doku');
       assert.deepEqual(
         stale.failure?.map((f) => [f.type, f.message]),
-        [['response.expires-in.form', '2 findings: response.expires-in.form, battery.outcome']],
+        [
+          [
+            'response.expires-in.form',
+            '3 findings: response.expires-in.form, battery.token-without-proof, battery.outcome',
+          ],
+        ],
       );
       assert.match(stale.failure?.[0]?.inner ?? '', /hint: A timestamp outside the freshness/);
       assert.match(stale.failure?.[0]?.inner ?? '', /source: SNAP .*, Response code list/);

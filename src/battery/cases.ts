@@ -36,6 +36,12 @@ export interface BatteryCase {
    * request is refused, a 401 to this case says nothing about the case (run.ts).
    */
   needsCredentials?: boolean;
+  /**
+   * What the refusal protects, when a token for this request would let someone in who has not
+   * proved to be the client (`the signature`, `replay protection`): a 200 is then a security
+   * finding, not only a wrong answer.
+   */
+  protects?: string;
   build(inputs: CaseInputs): RecordedRequest;
 }
 
@@ -74,8 +80,17 @@ function tokenRequest(inputs: CaseInputs, parts: Parts = {}): RecordedRequest {
   return { method: 'POST', path: inputs.path, headers, body: Buffer.from(parts.body ?? GRANT) };
 }
 
+/** What leaving out each header takes away from the proof of identity. */
+const HEADER_PROTECTS: Record<string, string | undefined> = {
+  'X-TIMESTAMP': 'replay protection (the signed timestamp)',
+  'X-CLIENT-KEY': 'client identification',
+  'X-SIGNATURE': 'the signature',
+};
+
 function missingHeader(name: string): BatteryCase {
+  const protects = HEADER_PROTECTS[name];
   return {
+    ...(protects ? { protects } : {}),
     id: `missing-${name.toLowerCase()}`,
     title: `${name} header missing`,
     because: 'A missing mandatory field is 4007302 Invalid Mandatory Field (SNAP code table).',
@@ -94,11 +109,13 @@ function timestampCase(
   accepts: AcceptedAnswer[],
   because: string,
 ): BatteryCase {
+  const refused = !accepts.some((answer) => answer.status === 200);
   return {
     id,
     title,
     because,
     accepts,
+    ...(refused ? { protects: 'replay protection (the timestamp window)' } : {}),
     needsCredentials: true,
     build: (inputs) => tokenRequest(inputs, { timestamp: stamp(inputs) }),
   };
@@ -161,6 +178,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'X-CLIENT-KEY not registered (signed by the same key)',
     because: "DOKU's page: 4017300 Unauthorized. Unknown Client.",
     accepts: [UNAUTHORIZED],
+    protects: 'client registration',
     build: (inputs) => tokenRequest(inputs, { clientId: `${inputs.clientId}-UNKNOWN` }),
   },
   {
@@ -168,6 +186,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'X-SIGNATURE made with the private key of another pair',
     because: "DOKU's page: 4017300 Unauthorized. Signature.",
     accepts: [UNAUTHORIZED],
+    protects: 'the signature',
     build: (inputs) => {
       const timestamp = formatTimestamp(new Date(inputs.now()));
       const signature = signToken(inputs.strangerKey, inputs.clientId, timestamp);
@@ -179,6 +198,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'X-SIGNATURE over clientId:timestamp (wrong separator)',
     because: "DOKU's page: 4017300 Unauthorized. Signature.",
     accepts: [UNAUTHORIZED],
+    protects: 'the signature',
     build: (inputs) => {
       const timestamp = formatTimestamp(new Date(inputs.now()));
       const text = Buffer.from(`${inputs.clientId}:${timestamp}`);
@@ -191,6 +211,7 @@ export const batteryCases: readonly BatteryCase[] = [
     title: 'X-SIGNATURE in hex instead of base64',
     because: 'A malformed signature fails format (4007301) or authentication (4017300).',
     accepts: [BAD_FORMAT, UNAUTHORIZED],
+    protects: 'the signature',
     build: (inputs) => {
       const timestamp = formatTimestamp(new Date(inputs.now()));
       const base64 = signToken(inputs.privateKey, inputs.clientId, timestamp);

@@ -85,6 +85,24 @@ function outcome(exchange: Exchange, testCase: BatteryCase, recorder: Recorder):
 }
 
 /**
+ * A token for a request that does not prove the client's identity is a hole, whatever else the
+ * answer gets right: named apart from `battery.outcome` so a gate and a reader see it first.
+ */
+function security(exchange: Exchange, testCase: BatteryCase, recorder: Recorder): boolean {
+  const response = exchange.response;
+  if (!testCase.protects || !recorder.applies('battery.token-without-proof')) return false;
+  if (!response || exchange.failure || response.status !== 200) return false;
+
+  recorder.fail('battery.token-without-proof', {
+    location: 'response.status',
+    message: `the provider issued a token although the request breaks ${testCase.protects}`,
+    expected: testCase.accepts.map((a) => `${a.status} ${a.responseCode}`).join(' or '),
+    actual: answerText(response).text,
+  });
+  return true;
+}
+
+/**
  * A case answered 401 after the valid request was refused with 401, when the case carries the
  * same credentials (`needsCredentials`) and does not itself expect a 401: the refusal explains
  * the answer, and says nothing about the case. It is inconclusive rather than failed: blaming
@@ -161,6 +179,8 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
   let answered = false;
   /** How the provider refused the valid request, when it did (401). */
   let refusal: string | undefined;
+  /** Cases whose request proved no identity and still got a token. */
+  const breaches: string[] = [];
 
   for (const testCase of options.cases ?? batteryCases) {
     if (options.signal?.aborted) {
@@ -190,6 +210,7 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
     }
     const judgement = judgeResponse(exchange, { profile: options.profile, now: clock(), windowMs });
     const recorder = new Recorder(options.profile);
+    if (security(exchange, testCase, recorder)) breaches.push(testCase.id);
     outcome(exchange, testCase, recorder);
 
     const findings = [...judgement.findings, ...recorder.findings];
@@ -226,7 +247,10 @@ export async function runBattery(options: BatteryOptions): Promise<RunReport> {
     ended: clock(),
     unreachable,
     cases: results,
-    notices: refusal === undefined ? [] : [refusalNotice(refusal)],
+    notices: [
+      ...(breaches.length > 0 ? [breachNotice(breaches)] : []),
+      ...(refusal === undefined ? [] : [refusalNotice(refusal)]),
+    ],
   });
 }
 
@@ -244,6 +268,13 @@ function untilAborted(
       resolve(done);
     });
   });
+}
+
+function breachNotice(cases: string[]): string {
+  return (
+    `SECURITY: the provider issued tokens to ${cases.length} request(s) that do not prove the ` +
+    `client's identity (${cases.join(', ')}); anyone could obtain a token this way`
+  );
 }
 
 function skipped(testCase: BatteryCase, because: string): CaseResult {
