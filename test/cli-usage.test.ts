@@ -6,31 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { CLI_ENTRY, runCli, type CliOutput } from './helpers/cli.js';
+
 const KEY = 'test/fixtures/keys/client-pkcs8.pem';
-const ENTRY = ['--import', 'tsx', 'src/cli/main.ts'];
+const ENTRY = CLI_ENTRY;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function snapcheck(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [...ENTRY, ...args],
-      { env: { ...process.env, CI: 'true', ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-          stdout,
-          stderr,
-        });
-      },
-    );
-  });
-}
+type Run = CliOutput;
+const snapcheck = runCli;
 
 /** Starts snapcheck, sends it SIGINT once `ready` matches its output, and collects the rest. */
 function interrupted(args: string[], ready: RegExp): Promise<Run> {

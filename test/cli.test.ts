@@ -1,11 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { parse } from 'yaml';
 
@@ -13,6 +11,7 @@ import { startProvider } from '../src/provider/server.js';
 import { readPublicKeyFile } from '../src/signature/keys.js';
 import type { Profile } from '../src/types.js';
 import { toolVersion } from '../src/version.js';
+import { lines, ROOT, runCli } from './helpers/cli.js';
 
 interface CliRun {
   code: number | null;
@@ -20,7 +19,6 @@ interface CliRun {
   stderr: string[];
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEYS = 'test/fixtures/keys';
 const CLIENT_ID = 'MCH-0008-1296507211683';
 const TOKEN_PATH = '/authorization/v1/access-token/b2b';
@@ -32,33 +30,11 @@ const STACK_LINE = /^\s+at /;
 const closers: (() => Promise<void>)[] = [];
 let scratch: string;
 
-function lines(text: string): string[] {
-  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
-}
-
 /** Runs the CLI as a user would, from the repository root; `env` adds to a clean copy. */
-function snapcheck(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    CI: 'true',
-    PACT_DO_NOT_TRACK: 'true',
-    ...env,
-  };
-  if (env.SNAP_PASS === undefined) delete childEnv.SNAP_PASS;
-
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: childEnv,
-      timeout: 15_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: lines(stdout), stderr: lines(stderr) }));
-  });
+async function snapcheck(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  // SNAP_PASS only when a test sets it: the passphrase must not leak in from the outside.
+  const run = await runCli(args, { SNAP_PASS: undefined, ...env }, 15_000);
+  return { code: run.code, stdout: lines(run.stdout), stderr: lines(run.stderr) };
 }
 
 /** The reference provider in this process, knowing the fixture client's public key. */
@@ -195,7 +171,8 @@ describe('snapcheck command line', () => {
         '      error   response.expires-in.form  response.body.expiresIn',
         '      error   response.expires-in.form  response.body.expiresIn',
       ]);
-      assert.match(run.stdout.at(-2) ?? '', /^19 cases: 17 passed, 2 failed, 0 skipped · 2 errors/);
+      const summary = run.stdout.at(-2) ?? '';
+      assert.match(summary, /^19 cases: 17 passed, 2 failed, 0 skipped · 2 errors/);
       assert.equal(run.stdout.at(-1), 'NOT CONFORMING under profile doku');
     });
 

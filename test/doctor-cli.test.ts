@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { runCli } from './helpers/cli.js';
 
 const KEYS = 'test/fixtures/keys';
 const golden = JSON.parse(readFileSync('test/fixtures/golden-signatures.json', 'utf8')) as {
@@ -10,25 +11,7 @@ const golden = JSON.parse(readFileSync('test/fixtures/golden-signatures.json', '
 };
 const page = golden.cases.find((c) => c.timestamp === '2022-10-07T14:18:39+07:00')!;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function snapcheck(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { env: { ...process.env, CI: 'true', ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const snapcheck = runCli;
 
 describe('snapcheck sign and doctor', function () {
   this.timeout(30_000);
@@ -124,7 +107,11 @@ describe('snapcheck sign and doctor', function () {
     assert.equal(run.code, 1);
     assert.match(
       run.stdout,
-      /^diagnosis {5}signed the timestamp as "2022-10-07T14:18:39\+07:00" but sent "2022-10-07T07:18:39Z" \(same instant\) \[timestamp-reformatted\]$/m,
+      new RegExp(
+        '^diagnosis {5}signed the timestamp as "2022-10-07T14:18:39\\+07:00" but sent ' +
+          '"2022-10-07T07:18:39Z" \\(same instant\\) \\[timestamp-reformatted\\]$',
+        'm',
+      ),
     );
     assert.match(run.stdout, /^tried {9}\d+ hypotheses in [\d.]+ ms$/m);
     assert.ok(!run.stdout.includes(page.signature), 'the full signature is redacted');

@@ -390,7 +390,11 @@ describe('verify-pact (Pact Verifier, as a child process)', function () {
     assert.equal(first.id, 'snap-b2b-token-doku#1');
     assert.match(
       first.because,
-      /^given client MCH-0008-1296507211683 is registered with the public key that signs the request · replayed with fresh X-TIMESTAMP \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00, signed by the verifying key$/,
+      new RegExp(
+        '^given client MCH-0008-1296507211683 is registered with the public key that signs the ' +
+          'request · replayed with fresh X-TIMESTAMP ' +
+          '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\+07:00, signed by the verifying key$',
+      ),
     );
   });
 
@@ -441,7 +445,10 @@ describe('verify-pact (Pact Verifier, as a child process)', function () {
     );
     assert.match(
       run.stdout,
-      /✗ snap-b2b-token-doku#1 +200 2007300 +a signed token request from a registered client\n {6}error +pact\.verify\.body +response\.body\.expiresIn/,
+      new RegExp(
+        '✗ snap-b2b-token-doku#1 +200 2007300 +a signed token request from a registered client' +
+          '\\n {6}error +pact\\.verify\\.body +response\\.body\\.expiresIn',
+      ),
     );
   });
 

@@ -1,11 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -14,6 +12,7 @@ import { parse as parseJunit, type TestSuite } from 'junit2json';
 import { providerHandler, type ProviderOptions } from '../src/provider/server.js';
 import type { ReportView } from '../src/report/view.js';
 import { readPublicKeyFile } from '../src/signature/keys.js';
+import { lines, runCli } from './helpers/cli.js';
 import { CLIENT_ID, KEYS } from './report-fixtures.js';
 
 interface CliRun {
@@ -22,29 +21,12 @@ interface CliRun {
   stderr: string[];
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENOENT_DIR = '/nonexistent-snapcheck-dir';
 
-function lines(text: string): string[] {
-  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
-}
-
 /** The CLI as CI runs it: from the repository root, CI=true, no terminal. */
-function snapcheck(args: string[]): Promise<CliRun> {
-  const env = { ...process.env, CI: 'true', PACT_DO_NOT_TRACK: 'true' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env,
-      timeout: 20_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: lines(stdout), stderr: lines(stderr) }));
-  });
+async function snapcheck(args: string[]): Promise<CliRun> {
+  const run = await runCli(args);
+  return { code: run.code, stdout: lines(run.stdout), stderr: lines(run.stderr) };
 }
 
 async function junitSuite(file: string): Promise<TestSuite> {

@@ -379,7 +379,8 @@ describe('reports', function () {
       const [first, second] = json.cases;
       assert.equal(first?.exchange?.request.headers['X-Debug'], `passphrase=${SECRET_REMOVED}`);
       assert.equal(first?.exchange?.request.headers['X-SIGNATURE'], 'Zm9vYmFyYm…[340 chars]');
-      assert.equal(first?.exchange?.request.headers.Authorization, 'Bearer eyJhbGciOi…[58 chars]');
+      const authorization = first?.exchange?.request.headers.Authorization;
+      assert.equal(authorization, 'Bearer eyJhbGciOi…[58 chars]');
       assert.equal(second?.exchange?.request.headers['X-SIGNATURE'], '…[4 chars]');
       assert.equal(second?.exchange?.request.body, PRIVATE_KEY_REMOVED);
       assert.equal(json.target, 'http://redacted@127.0.0.1:9/');

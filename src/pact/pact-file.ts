@@ -14,7 +14,7 @@ import { SnapcheckError } from '../errors.js';
 
 type Json = Record<string, unknown>;
 
-/** One matcher as a pact file writes it: `{match: 'regex', regex: '…'}`, `{match: 'type'}`, … */
+/** One matcher as a pact file writes it: `{match: 'regex', regex: '…'}`, `{match: 'type'}`. */
 export interface PactMatcher {
   match: string;
   [option: string]: unknown;

@@ -9,10 +9,15 @@
  * ends, lone surrogates, U+FFFE and U+FFFF). HTML tolerates some of them, but a report that
  * shows `\x00` is clearer than one that hides it.
  */
-/* eslint-disable no-control-regex -- finding control characters is this pattern's job */
-const NOT_XML_CHAR =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/* eslint-enable no-control-regex */
+const NOT_XML_CHAR = new RegExp(
+  [
+    '[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]',
+    // a lone surrogate: a high one without its low half, or a low one without its high half
+    '[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])',
+    '(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]',
+  ].join('|'),
+  'g',
+);
 
 /** Control characters and the like as `\xNN` / `\uNNNN` text. */
 export function printable(text: string): string {

@@ -47,8 +47,10 @@ const SECRET_FIELDS = new Set([
  * quote, or where a cut text ends; credentials hold no whitespace, so it ends there too (but a
  * value already shortened, `abc…[64 chars]`, is taken whole, to be left alone).
  */
-const SECRET_FIELD_TEXT =
-  /"(accessToken|access_token|refreshToken|refresh_token|idToken|id_token|clientSecret|client_secret|password|signature)"\s*:\s*"([^"\\\s]*(?: chars\])?)/gi;
+const SECRET_FIELD_TEXT = new RegExp(
+  `"(${[...SECRET_FIELDS].join('|')})"\\s*:\\s*"([^"\\\\\\s]*(?: chars\\])?)`,
+  'gi',
+);
 
 const PRIVATE_KEY_BLOCK =
   /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
