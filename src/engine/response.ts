@@ -205,11 +205,19 @@ function judgeResponseCode(
   judgeMessage(recorder, entry.message, body.responseMessage);
 }
 
+/** Compiled once per documented message: this runs for every judged answer. */
+const messagePatterns = new Map<string, RegExp>();
+
 /** `Unauthorized. {reason}` → accepts `Unauthorized. Signature`, `Unauthorized.[Signature]`. */
 function messagePattern(template: string): RegExp {
-  const parts = template.split(/\s*\{[a-z]+\}/);
-  const escaped = parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('\\s*\\S.*')}$`);
+  let pattern = messagePatterns.get(template);
+  if (!pattern) {
+    const parts = template.split(/\s*\{[a-z]+\}/);
+    const escaped = parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    pattern = new RegExp(`^${escaped.join('\\s*\\S.*')}$`);
+    messagePatterns.set(template, pattern);
+  }
+  return pattern;
 }
 
 function judgeMessage(recorder: Recorder, template: string, message: unknown): void {
